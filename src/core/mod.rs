@@ -1,0 +1,13 @@
+//! The pure core: Ollama's data model and formats, with no I/O, no browser
+//! and no async runtime. Drivers (`web`, `cli`) hand it bytes and listings
+//! through [`source::StoreSource`] and get typed results back.
+
+pub mod digest;
+pub mod format;
+pub mod gguf;
+pub mod manifest;
+pub mod name;
+pub mod source;
+pub mod store;
+#[cfg(test)]
+pub(crate) mod testing;

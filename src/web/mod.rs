@@ -1,0 +1,1 @@
+//! Browser I/O (placeholder until the folder source lands).
