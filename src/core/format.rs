@@ -40,7 +40,13 @@ pub fn relative_time(then_ms: i64, now_ms: i64) -> String {
     let secs = (now_ms - then_ms) / 1000;
     let (future, secs) = (secs < 0, secs.unsigned_abs());
     let (n, unit) = match secs {
-        0..=59 => return if future { "in a moment".into() } else { "just now".into() },
+        0..=59 => {
+            return if future {
+                "in a moment".into()
+            } else {
+                "just now".into()
+            }
+        }
         60..=3599 => (secs / 60, "minute"),
         3600..=86_399 => (secs / 3600, "hour"),
         86_400..=2_591_999 => (secs / 86_400, "day"),

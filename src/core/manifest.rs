@@ -21,7 +21,11 @@ pub const MAX_CONFIG_BYTES: u64 = 4 << 20;
 pub struct Manifest {
     #[serde(rename = "schemaVersion")]
     pub schema_version: u32,
-    #[serde(rename = "mediaType", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "mediaType",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub media_type: String,
     pub config: Layer,
     #[serde(default)]
@@ -194,7 +198,11 @@ impl ModelConfig {
         let list = |k: &str| {
             raw.get(k)
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         Ok(Self {
@@ -251,7 +259,10 @@ mod tests {
             future.kind(),
             LayerKind::Other("application/vnd.example.future".into())
         );
-        assert!(future.kind().describe().contains("application/vnd.example.future"));
+        assert!(future
+            .kind()
+            .describe()
+            .contains("application/vnd.example.future"));
         assert!(future.extra.contains_key("annotations"));
         let round: Value = serde_json::to_value(&m).unwrap();
         assert_eq!(round["layers"][1]["annotations"]["k"], "v");
@@ -291,7 +302,10 @@ mod tests {
             assert!(Manifest::parse(bad.as_bytes()).is_err(), "{bad}");
         }
         let huge = vec![b' '; (MAX_MANIFEST_BYTES + 1) as usize];
-        assert!(matches!(Manifest::parse(&huge), Err(ManifestError::TooLarge(_))));
+        assert!(matches!(
+            Manifest::parse(&huge),
+            Err(ManifestError::TooLarge(_))
+        ));
     }
 
     #[test]

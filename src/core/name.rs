@@ -59,8 +59,12 @@ impl Part {
 
     fn rule(self) -> &'static str {
         match self {
-            Part::Host => "1-350 characters: letters, digits, _ - . : starting with a letter, digit or _",
-            Part::Namespace => "1-80 characters: letters, digits, _ - starting with a letter, digit or _",
+            Part::Host => {
+                "1-350 characters: letters, digits, _ - . : starting with a letter, digit or _"
+            }
+            Part::Namespace => {
+                "1-80 characters: letters, digits, _ - starting with a letter, digit or _"
+            }
             Part::Model | Part::Tag => {
                 "1-80 characters: letters, digits, _ - . starting with a letter, digit or _"
             }
@@ -93,7 +97,9 @@ impl ModelName {
         let mut parts = rest.rsplitn(3, '/');
         let model = parts.next().unwrap_or_default();
         let namespace = parts.next();
-        let host = parts.next().map(|h| h.split_once("://").map_or(h, |(_, h)| h));
+        let host = parts
+            .next()
+            .map(|h| h.split_once("://").map_or(h, |(_, h)| h));
         Self::from_parts(
             text,
             host.unwrap_or(DEFAULT_HOST),
@@ -157,7 +163,10 @@ impl ModelName {
 
     /// `host/namespace/model/tag`, the path under `manifests/`.
     pub fn manifest_rel_path(&self) -> String {
-        format!("{}/{}/{}/{}", self.host, self.namespace, self.model, self.tag)
+        format!(
+            "{}/{}/{}/{}",
+            self.host, self.namespace, self.model, self.tag
+        )
     }
 
     /// The key two names share when Ollama treats them as the same model.
@@ -205,10 +214,16 @@ mod tests {
     #[test]
     fn defaults_fill_missing_parts() {
         let m = n("gemma2");
-        assert_eq!(m.manifest_rel_path(), "registry.ollama.ai/library/gemma2/latest");
+        assert_eq!(
+            m.manifest_rel_path(),
+            "registry.ollama.ai/library/gemma2/latest"
+        );
         assert_eq!(m.display_shortest(), "gemma2:latest");
         assert_eq!(n("gemma2:2b").display_shortest(), "gemma2:2b");
-        assert_eq!(n("team/m:v1").manifest_rel_path(), "registry.ollama.ai/team/m/v1");
+        assert_eq!(
+            n("team/m:v1").manifest_rel_path(),
+            "registry.ollama.ai/team/m/v1"
+        );
         assert_eq!(n("team/m:v1").display_shortest(), "team/m:v1");
     }
 
@@ -234,7 +249,10 @@ mod tests {
         assert_eq!(n("REGISTRY.ollama.ai/Library/gemma2:2b"), n("gemma2:2b"));
         assert_ne!(n("gemma2:2b"), n("gemma2:7b"));
         // Default parts compared case-insensitively for the display form too.
-        assert_eq!(n("Registry.Ollama.AI/LIBRARY/x:y").display_shortest(), "x:y");
+        assert_eq!(
+            n("Registry.Ollama.AI/LIBRARY/x:y").display_shortest(),
+            "x:y"
+        );
     }
 
     #[test]

@@ -119,7 +119,11 @@ impl MemSource {
 
     fn list_now(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
         if !dir.is_empty() && !self.dirs.contains_key(dir) {
-            return Err(SourceError::new(dir, SourceErrorKind::NotFound, "no such folder"));
+            return Err(SourceError::new(
+                dir,
+                SourceErrorKind::NotFound,
+                "no such folder",
+            ));
         }
         let files = self.files.iter().filter_map(|(p, (bytes, mtime))| {
             Self::child_of(dir, p).map(|name| Entry {
@@ -145,7 +149,9 @@ impl MemSource {
             .files
             .get(path)
             .ok_or_else(|| SourceError::new(path, SourceErrorKind::NotFound, "no such file"))?;
-        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
         let end = start.saturating_add(len).min(bytes.len());
         Ok(bytes[start..end].to_vec())
     }
@@ -171,7 +177,12 @@ mod tests {
         m.add_file("a/b/c.txt", b"hello".to_vec(), 5);
         m.add_file("a/top", b"x".to_vec(), 6);
         m.add_dir("a/empty");
-        let mut names: Vec<_> = m.list_now("a").unwrap().into_iter().map(|e| (e.name, e.kind)).collect();
+        let mut names: Vec<_> = m
+            .list_now("a")
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name, e.kind))
+            .collect();
         names.sort_by(|x, y| x.0.cmp(&y.0));
         assert_eq!(
             names,
@@ -184,6 +195,9 @@ mod tests {
         assert_eq!(m.read_now("a/b/c.txt", 1, 3).unwrap(), b"ell");
         assert_eq!(m.read_now("a/b/c.txt", 4, 100).unwrap(), b"o");
         assert_eq!(m.read_now("a/b/c.txt", 99, 1).unwrap(), b"");
-        assert_eq!(m.list_now("nope").unwrap_err().kind, SourceErrorKind::NotFound);
+        assert_eq!(
+            m.list_now("nope").unwrap_err().kind,
+            SourceErrorKind::NotFound
+        );
     }
 }
