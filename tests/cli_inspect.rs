@@ -87,6 +87,30 @@ fn models_match_what_python_computed() {
 }
 
 #[test]
+fn gguf_headers_match_what_gguf_py_wrote() {
+    let got = inspect_json(&fixture().join("dot-ollama"));
+    for w in expected()["models"].as_array().unwrap() {
+        let g = got["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == w["name"])
+            .unwrap();
+        if w["gguf"].is_null() {
+            assert!(
+                g["gguf"].is_null(),
+                "{}: weights are missing, no header",
+                w["name"]
+            );
+            continue;
+        }
+        for (key, value) in w["gguf"].as_object().unwrap() {
+            assert_eq!(&g["gguf"][key], value, "{} gguf.{key}", w["name"]);
+        }
+    }
+}
+
+#[test]
 fn blob_findings_match_what_python_computed() {
     let got = inspect_json(&fixture().join("dot-ollama"));
     let want = expected();

@@ -2,6 +2,7 @@
 //! and no async runtime. Drivers (`web`, `cli`) hand it bytes and listings
 //! through [`source::StoreSource`] and get typed results back.
 
+pub mod demo;
 pub mod digest;
 pub mod format;
 pub mod gguf;

@@ -1,10 +1,66 @@
-//! The Yew app (placeholder until the inspector UI lands): renders the page.
+//! The Yew app. In: the [`state::AppState`] and user events. Out: the page —
+//! toolbar, store summary, models table and model detail. Components render
+//! state only; I/O is started in [`tasks`] through the `web` layer.
 
+mod detail;
+mod state;
+mod summary;
+mod table;
+mod tasks;
+mod toolbar;
+
+use state::{Action, AppState, Phase};
 use yew::prelude::*;
 
 #[function_component(App)]
 fn app() -> Html {
-    html! { <main><h1>{ "ollama-pack" }</h1></main> }
+    let state = use_reducer(AppState::default);
+    let dispatch = state.dispatcher();
+    let on_select = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |name: Option<String>| dispatch.dispatch(Action::Select(name)))
+    };
+    html! {
+        <>
+            <header class="app-header">
+                <h1>{ "ollama-pack" }</h1>
+                <p class="tagline">{ "See, check and carry your Ollama models. Everything stays on this computer: the folder is read in this browser tab." }</p>
+            </header>
+            <toolbar::Toolbar state={state.clone()} />
+            { phase_banner(&state) }
+            if let (Phase::Ready, Some(report)) = (&state.phase, &state.report) {
+                <summary::Summary report={report.clone()} open_ms={state.open_ms} />
+                <table::ModelsTable state={state.clone()} on_select={on_select.clone()} />
+                if let Some(model) = state.selected.as_ref().and_then(|n| report.model(n)) {
+                    <detail::ModelDetail state={state.clone()} model={model.name.clone()} on_close={on_select.reform(|_| None)} />
+                }
+            }
+        </>
+    }
+}
+
+fn phase_banner(state: &AppState) -> Html {
+    let notice = state
+        .notice
+        .as_ref()
+        .map(|n| html! { <div class="warning" role="status">{ n }</div> });
+    match &state.phase {
+        Phase::Welcome => html! {
+            <section class="welcome">
+                <p>{ "Pick your Ollama folder: " }<code>{ "~/.ollama" }</code>{ ", " }<code>{ "~/.ollama/models" }</code>
+                   { " or the folder " }<code>{ "OLLAMA_MODELS" }</code>{ " points to (on Windows " }<code>{ "C:\\Users\\you\\.ollama" }</code>
+                   { ", on macOS press Cmd+Shift+. in the picker to see hidden folders). Nothing is written to it." }</p>
+                <p>{ "No Ollama here? Open the demo folder to see the app at work." }</p>
+            </section>
+        },
+        Phase::Opening(name) => {
+            html! { <div class="status" role="status" id="status">{ format!("Reading {name}…") }</div> }
+        }
+        Phase::Failed(message) => {
+            html! { <div class="error" role="alert" id="error">{ message }</div> }
+        }
+        Phase::Ready => notice.unwrap_or_default(),
+    }
 }
 
 pub fn start() {

@@ -1,1 +1,10 @@
-//! Browser I/O (placeholder until the folder source lands).
+//! The browser's I/O, and the only place that touches web-sys. In: user
+//! gestures (picker, drop, file input) and OPFS. Out: [`picker::BrowserSource`]
+//! values that implement the core's `StoreSource`, and writers for OPFS.
+
+pub mod demo;
+pub mod dir_source;
+pub mod files_source;
+pub mod js;
+pub mod opfs;
+pub mod picker;

@@ -8,6 +8,7 @@ use super::walk::ManifestFile;
 use super::Finding;
 use crate::core::digest::Digest;
 use crate::core::format::iso8601_utc;
+use crate::core::gguf::GgufSummary;
 use crate::core::manifest::{Layer, Manifest, ModelConfig};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,7 +56,7 @@ pub struct ModelReport {
     pub config: Option<serde_json::Value>,
     pub layers: Vec<LayerReport>,
     /// GGUF header of the weights, when the driver has read it.
-    pub gguf: Option<serde_json::Value>,
+    pub gguf: Option<GgufSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,0 +1,184 @@
+//! The app's state and every change to it. In: [`Action`]s from components
+//! and background tasks. Out: a new [`AppState`] (Yew `Reducible`); no I/O.
+
+use crate::core::digest::Digest;
+use crate::core::gguf::GgufSummary;
+use crate::core::store::reads::TextPreview;
+use crate::core::store::StoreReport;
+use crate::web::picker::BrowserSource;
+use std::collections::HashMap;
+use std::rc::Rc;
+use yew::Reducible;
+
+#[derive(Clone, PartialEq)]
+pub enum Phase {
+    Welcome,
+    Opening(String),
+    Ready,
+    Failed(String),
+}
+
+/// A value read in the background for one blob.
+#[derive(Clone, PartialEq)]
+pub enum Loaded<T> {
+    Loading,
+    Done(T),
+    Failed(String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Column {
+    Name,
+    Id,
+    Size,
+    Modified,
+    Family,
+    Params,
+    Quant,
+    Frees,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub phase: Phase,
+    /// Bumped on every open, so results of an older open are ignored.
+    pub generation: u32,
+    pub source: Option<Rc<BrowserSource>>,
+    pub report: Option<Rc<StoreReport>>,
+    pub selected: Option<String>,
+    pub sort: (Column, bool),
+    pub filter: String,
+    pub gguf: HashMap<Digest, Loaded<Rc<GgufSummary>>>,
+    pub previews: HashMap<Digest, Loaded<TextPreview>>,
+    pub notice: Option<String>,
+    /// How long the last open took, for the curious (and the benchmark).
+    pub open_ms: Option<f64>,
+}
+
+/// Cheap equality for Yew's re-render checks: shared data by pointer.
+impl PartialEq for AppState {
+    fn eq(&self, o: &Self) -> bool {
+        let same_rc = |a: &Option<Rc<StoreReport>>, b: &Option<Rc<StoreReport>>| match (a, b) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        self.phase == o.phase
+            && self.generation == o.generation
+            && same_rc(&self.report, &o.report)
+            && self.selected == o.selected
+            && self.sort == o.sort
+            && self.filter == o.filter
+            && self.gguf == o.gguf
+            && self.previews == o.previews
+            && self.notice == o.notice
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self {
+            phase: Phase::Welcome,
+            generation: 0,
+            source: None,
+            report: None,
+            selected: None,
+            sort: (Column::Name, false),
+            filter: String::new(),
+            gguf: HashMap::new(),
+            previews: HashMap::new(),
+            notice: None,
+            open_ms: None,
+        }
+    }
+}
+
+pub enum Action {
+    Opening(String),
+    Opened {
+        generation: u32,
+        source: Rc<BrowserSource>,
+        report: StoreReport,
+        open_ms: f64,
+        notice: Option<String>,
+    },
+    Failed(String),
+    Cancelled,
+    Select(Option<String>),
+    Sort(Column),
+    Filter(String),
+    Gguf {
+        generation: u32,
+        digest: Digest,
+        value: Loaded<Rc<GgufSummary>>,
+    },
+    Preview {
+        generation: u32,
+        digest: Digest,
+        value: Loaded<TextPreview>,
+    },
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Opening(what) => {
+                s.phase = Phase::Opening(what);
+                s.generation += 1;
+            }
+            Action::Opened {
+                generation,
+                source,
+                report,
+                open_ms,
+                notice,
+            } if generation == s.generation => {
+                s = AppState {
+                    generation,
+                    sort: s.sort,
+                    ..AppState::default()
+                };
+                s.phase = Phase::Ready;
+                s.source = Some(source);
+                s.report = Some(Rc::new(report));
+                s.open_ms = Some(open_ms);
+                s.notice = notice;
+            }
+            Action::Failed(message) => s.phase = Phase::Failed(message),
+            Action::Cancelled => {
+                s.phase = if s.report.is_some() {
+                    Phase::Ready
+                } else {
+                    Phase::Welcome
+                };
+            }
+            Action::Select(name) => s.selected = name,
+            Action::Sort(column) => {
+                s.sort = if s.sort.0 == column {
+                    (column, !s.sort.1)
+                } else {
+                    (column, false)
+                };
+            }
+            Action::Filter(text) => s.filter = text,
+            Action::Gguf {
+                generation,
+                digest,
+                value,
+            } if generation == s.generation => {
+                s.gguf.insert(digest, value);
+            }
+            Action::Preview {
+                generation,
+                digest,
+                value,
+            } if generation == s.generation => {
+                s.previews.insert(digest, value);
+            }
+            _ => return self,
+        }
+        Rc::new(s)
+    }
+}

@@ -1,0 +1,137 @@
+//! [`StoreSource`] over a File System Access directory handle (picked,
+//! dropped, or in the Origin Private File System). In: relative paths. Out:
+//! listings with sizes and mtimes, and byte ranges read by `File.slice`.
+
+use super::js::{resolve, WebError};
+use crate::core::source::{Entry, EntryKind, SourceError, SourceErrorKind, StoreSource};
+use futures_util::StreamExt;
+use js_sys::{Array, Uint8Array};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::stream::JsStream;
+use web_sys::{File, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemHandleKind};
+
+pub struct DirSource {
+    root: FileSystemDirectoryHandle,
+    dirs: RefCell<HashMap<String, FileSystemDirectoryHandle>>,
+}
+
+fn source_error(path: &str, e: WebError) -> SourceError {
+    let kind = match e {
+        WebError::NotFound(_) => SourceErrorKind::NotFound,
+        WebError::PermissionDenied(_) => SourceErrorKind::PermissionDenied,
+        _ => SourceErrorKind::Other,
+    };
+    SourceError::new(path, kind, e.to_string())
+}
+
+impl DirSource {
+    pub fn new(root: FileSystemDirectoryHandle) -> Self {
+        Self {
+            root,
+            dirs: RefCell::default(),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        self.root.name()
+    }
+
+    pub fn handle(&self) -> &FileSystemDirectoryHandle {
+        &self.root
+    }
+
+    /// The handle of a folder, walking from the root and caching each step.
+    async fn dir(&self, path: &str) -> Result<FileSystemDirectoryHandle, WebError> {
+        let mut current = self.root.clone();
+        let mut walked = String::new();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            walked = crate::core::source::join(&walked, part);
+            let cached = self.dirs.borrow().get(&walked).cloned();
+            current = match cached {
+                Some(handle) => handle,
+                None => {
+                    let handle: FileSystemDirectoryHandle =
+                        resolve(current.get_directory_handle(part))
+                            .await?
+                            .unchecked_into();
+                    self.dirs
+                        .borrow_mut()
+                        .insert(walked.clone(), handle.clone());
+                    handle
+                }
+            };
+        }
+        Ok(current)
+    }
+
+    async fn file(&self, path: &str) -> Result<File, WebError> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let handle: FileSystemFileHandle = resolve(self.dir(dir).await?.get_file_handle(name))
+            .await?
+            .unchecked_into();
+        Ok(resolve(handle.get_file()).await?.unchecked_into())
+    }
+
+    async fn list_now(&self, dir: &str) -> Result<Vec<Entry>, WebError> {
+        let handle = self.dir(dir).await?;
+        let mut stream = JsStream::from(handle.values());
+        let (mut entries, mut files) = (Vec::new(), Vec::new());
+        while let Some(item) = stream.next().await {
+            let item: web_sys::FileSystemHandle =
+                item.map_err(|e| WebError::from_js(&e))?.unchecked_into();
+            match item.kind() {
+                FileSystemHandleKind::Directory => entries.push(Entry {
+                    name: item.name(),
+                    kind: EntryKind::Dir,
+                    size: 0,
+                    modified_ms: None,
+                }),
+                _ => files.push(item.unchecked_into::<FileSystemFileHandle>().get_file()),
+            }
+        }
+        // Ask for every file's metadata at once: one round trip, not N.
+        let all = resolve(js_sys::Promise::all(&files.into_iter().collect::<Array>())).await?;
+        for file in Array::from(&all).iter() {
+            let file: File = file.unchecked_into();
+            entries.push(Entry {
+                name: file.name(),
+                kind: EntryKind::File,
+                size: file.size() as u64,
+                modified_ms: Some(file.last_modified() as i64),
+            });
+        }
+        Ok(entries)
+    }
+
+    async fn read_now(&self, path: &str, offset: u64, len: usize) -> Result<Vec<u8>, WebError> {
+        read_file_range(&self.file(path).await?, offset, len).await
+    }
+}
+
+/// Reads `len` bytes at `offset` of a `File` (fewer at its end).
+pub async fn read_file_range(file: &File, offset: u64, len: usize) -> Result<Vec<u8>, WebError> {
+    let end = (offset as f64 + len as f64).min(file.size());
+    let blob = file
+        .slice_with_f64_and_f64(offset as f64, end)
+        .map_err(|e| WebError::from_js(&e))?;
+    let buffer = resolve(blob.array_buffer()).await?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+impl StoreSource for DirSource {
+    async fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
+        self.list_now(dir).await.map_err(|e| source_error(dir, e))
+    }
+
+    async fn read(&self, path: &str, offset: u64, len: usize) -> Result<Vec<u8>, SourceError> {
+        self.read_now(path, offset, len)
+            .await
+            .map_err(|e| source_error(path, e))
+    }
+}
+
+pub(super) fn to_source_error(path: &str, e: WebError) -> SourceError {
+    source_error(path, e)
+}

@@ -1,0 +1,88 @@
+//! Small bridges to JavaScript. In: promises, JS exceptions, property names.
+//! Out: Rust results and [`WebError`]s that say what happened in words.
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebError {
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("cancelled")]
+    Cancelled,
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl WebError {
+    /// Classifies a thrown DOMException (or anything else) by its name.
+    pub fn from_js(value: &JsValue) -> Self {
+        let name = prop_string(value, "name").unwrap_or_default();
+        let message = prop_string(value, "message")
+            .filter(|m| !m.is_empty())
+            .or_else(|| value.as_string())
+            .unwrap_or_else(|| format!("{value:?}"));
+        match name.as_str() {
+            "AbortError" => Self::Cancelled,
+            "NotAllowedError" | "SecurityError" => Self::PermissionDenied(message),
+            "NotFoundError" => Self::NotFound(message),
+            _ => Self::Other(if name.is_empty() {
+                message
+            } else {
+                format!("{name}: {message}")
+            }),
+        }
+    }
+}
+
+pub fn prop(target: &JsValue, name: &str) -> Option<JsValue> {
+    Reflect::get(target, &JsValue::from_str(name))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+pub fn prop_string(target: &JsValue, name: &str) -> Option<String> {
+    prop(target, name).and_then(|v| v.as_string())
+}
+
+/// Awaits a promise, turning a rejection into a [`WebError`].
+pub async fn resolve(promise: Promise) -> Result<JsValue, WebError> {
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| WebError::from_js(&e))
+}
+
+/// Calls `target[name](args...)` when it exists and returns the promise.
+pub fn call_method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<Promise, WebError> {
+    let function: Function = prop(target, name)
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| WebError::Unsupported(format!("this browser has no {name}()")))?;
+    let args: js_sys::Array = args.iter().collect();
+    let result = function
+        .apply(target, &args)
+        .map_err(|e| WebError::from_js(&e))?;
+    result
+        .dyn_into::<Promise>()
+        .or_else(|v| Ok(Promise::resolve(&v)))
+}
+
+pub fn window() -> Result<web_sys::Window, WebError> {
+    web_sys::window().ok_or_else(|| WebError::Unsupported("no window object".into()))
+}
+
+/// Milliseconds since the page loaded (monotonic).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Wall-clock milliseconds since the Unix epoch.
+pub fn epoch_ms() -> i64 {
+    js_sys::Date::now() as i64
+}

@@ -1,0 +1,96 @@
+//! Getting a folder from the user. In: a click (directory picker), a drop,
+//! or an `<input webkitdirectory>` change. Out: a [`BrowserSource`] opened
+//! read-only, or a [`WebError`] (cancelled, unsupported, denied).
+
+use super::dir_source::DirSource;
+use super::files_source::FilesSource;
+use super::js::{call_method, prop, resolve, window, WebError};
+use crate::core::source::{Entry, SourceError, StoreSource};
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{
+    DataTransfer, FileList, FileSystemDirectoryHandle, FileSystemHandle, FileSystemHandleKind,
+};
+
+/// A folder the user gave us, however it came.
+pub enum BrowserSource {
+    Dir(DirSource),
+    Files(FilesSource),
+}
+
+impl BrowserSource {
+    pub fn name(&self) -> String {
+        match self {
+            Self::Dir(d) => d.name(),
+            Self::Files(f) => f.name(),
+        }
+    }
+}
+
+impl StoreSource for BrowserSource {
+    async fn list(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {
+        match self {
+            Self::Dir(d) => d.list(dir).await,
+            Self::Files(f) => f.list(dir).await,
+        }
+    }
+
+    async fn read(&self, path: &str, offset: u64, len: usize) -> Result<Vec<u8>, SourceError> {
+        match self {
+            Self::Dir(d) => d.read(path, offset, len).await,
+            Self::Files(f) => f.read(path, offset, len).await,
+        }
+    }
+}
+
+/// Whether this browser can open folders through `showDirectoryPicker`.
+pub fn has_directory_picker() -> bool {
+    window()
+        .ok()
+        .and_then(|w| prop(&w, "showDirectoryPicker"))
+        .is_some()
+}
+
+/// Opens the browser's folder picker, read-only.
+pub async fn pick_directory() -> Result<BrowserSource, WebError> {
+    let w = window()?;
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"mode".into(), &"read".into());
+    let _ = Reflect::set(&options, &"id".into(), &"ollama-models".into());
+    let promise = call_method(&w, "showDirectoryPicker", &[options.into()]).map_err(|e| match e {
+        WebError::Unsupported(_) => WebError::Unsupported(
+            "This browser cannot open folders (no showDirectoryPicker). Use Chrome or Edge, or choose the folder with the file input below.".into(),
+        ),
+        other => other,
+    })?;
+    let handle: FileSystemDirectoryHandle = resolve(promise).await?.unchecked_into();
+    Ok(BrowserSource::Dir(DirSource::new(handle)))
+}
+
+/// The folder dropped on the page, if a folder it was.
+pub async fn from_drop(data: &DataTransfer) -> Result<BrowserSource, WebError> {
+    let items = data.items();
+    let item = items
+        .get(0)
+        .ok_or_else(|| WebError::Other("nothing was dropped".into()))?;
+    if prop(&item, "getAsFileSystemHandle").is_none() {
+        return from_file_list(data.files().as_ref());
+    }
+    let handle: JsValue = resolve(call_method(&item, "getAsFileSystemHandle", &[])?).await?;
+    let handle: FileSystemHandle = handle
+        .dyn_into()
+        .map_err(|_| WebError::Other("the browser gave no handle for the dropped item".into()))?;
+    if handle.kind() != FileSystemHandleKind::Directory {
+        return Err(WebError::Other(format!(
+            "\"{}\" is a file; drop the models folder (or ~/.ollama) instead",
+            handle.name()
+        )));
+    }
+    Ok(BrowserSource::Dir(DirSource::new(handle.unchecked_into())))
+}
+
+/// The folder chosen through `<input type=file webkitdirectory>`.
+pub fn from_file_list(list: Option<&FileList>) -> Result<BrowserSource, WebError> {
+    let list = list.ok_or_else(|| WebError::Other("no folder was chosen".into()))?;
+    Ok(BrowserSource::Files(FilesSource::from_file_list(list)?))
+}
