@@ -3,8 +3,9 @@
 //! whose rows select a model.
 
 use super::state::{Action, AppState, Column};
-use crate::core::format::{human_bytes, iso8601_utc};
+use crate::core::format::{human_bytes, relative_time};
 use crate::core::store::ModelReport;
+use crate::web::js::epoch_ms;
 use std::cmp::Ordering;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -107,7 +108,7 @@ fn row(m: &ModelReport, selected: bool, on_select: &Callback<Option<String>>) ->
             <td class="name">{ &m.name }if problems { <span class="badge bad" title="a blob is missing or has the wrong size">{ "!" }</span> }</td>
             <td class="id mono">{ &m.id }</td>
             <td class="size" title={format!("{} bytes", m.size)} data-bytes={m.size.to_string()}>{ human_bytes(m.size) }</td>
-            <td class="modified">{ m.modified_ms.map(|t| iso8601_utc(t).replace('T', " ").replace('Z', "")).unwrap_or_else(dash) }</td>
+            <td class="modified" title={m.modified.clone().unwrap_or_default()}>{ m.modified_ms.map(|t| relative_time(t, epoch_ms())).unwrap_or_else(dash) }</td>
             <td class="family">{ m.family.clone().unwrap_or_else(dash) }</td>
             <td class="params">{ m.parameter_size.clone().unwrap_or_else(dash) }</td>
             <td class="quant">{ m.quantization.clone().unwrap_or_else(dash) }</td>

@@ -1,0 +1,84 @@
+//! The web layer in a real browser (wasm32, headless Chromium): a store is
+//! written into the Origin Private File System with `web::opfs`, opened as a
+//! directory handle through `web::dir_source::DirSource`, and scanned by the
+//! core, exactly as the app does after the folder picker.
+#![cfg(target_arch = "wasm32")]
+
+use ollama_pack::core::demo::demo_store;
+use ollama_pack::core::digest::Digest;
+use ollama_pack::core::source::{SourceErrorKind, StoreSource};
+use ollama_pack::core::store::reads::read_gguf_head;
+use ollama_pack::core::store::scan_store;
+use ollama_pack::web::dir_source::DirSource;
+use ollama_pack::web::opfs;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn opfs_store_scans_like_the_files_say() {
+    let files = demo_store();
+    let handle = opfs::write_tree("wasm-test-store", &files)
+        .await
+        .expect("write OPFS");
+    let source = DirSource::new(handle);
+    let report = scan_store(&source, "picked").await.expect("scan");
+    let manifests = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("models/manifests/"))
+        .count();
+    assert_eq!(report.models.len(), manifests);
+    assert_eq!(report.root, "picked/models");
+    // Every model's ID is the SHA-256 of its manifest file as written.
+    for (path, bytes) in files
+        .iter()
+        .filter(|(p, _)| p.starts_with("models/manifests/"))
+    {
+        let rel = path.strip_prefix("models/").unwrap();
+        let model = report
+            .models
+            .iter()
+            .find(|m| m.manifest_path == rel)
+            .expect(rel);
+        assert_eq!(model.id, Digest::of(bytes).short_id());
+    }
+    // Sizes and mtimes come from the browser's File objects.
+    let total: u64 = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("models/blobs/"))
+        .map(|(_, b)| b.len() as u64)
+        .sum();
+    assert_eq!(report.blobs.disk_bytes, total);
+    assert!(report
+        .models
+        .iter()
+        .all(|m| m.modified_ms.unwrap_or(0) > 1_600_000_000_000));
+}
+
+#[wasm_bindgen_test]
+async fn ranged_reads_and_gguf_head_through_file_slices() {
+    let files = demo_store();
+    let handle = opfs::write_tree("wasm-test-reads", &files)
+        .await
+        .expect("write OPFS");
+    let source = DirSource::new(handle);
+    let (path, bytes) = files
+        .iter()
+        .find(|(p, b)| p.starts_with("models/blobs/") && b.starts_with(b"GGUF"))
+        .unwrap();
+    assert_eq!(source.read(path, 3, 10).await.unwrap(), bytes[3..13]);
+    assert_eq!(
+        source
+            .read(path, bytes.len() as u64 - 2, 100)
+            .await
+            .unwrap(),
+        bytes[bytes.len() - 2..]
+    );
+    let digest = Digest::from_blob_file_name(path.rsplit('/').next().unwrap()).unwrap();
+    let info = read_gguf_head(&source, "models", &digest)
+        .await
+        .expect("gguf head");
+    assert!(info.architecture().is_some());
+    let missing = source.read("models/blobs/nope", 0, 1).await.unwrap_err();
+    assert_eq!(missing.kind, SourceErrorKind::NotFound);
+}
