@@ -5,6 +5,7 @@ mod fs_source;
 mod gguf;
 mod inspect;
 mod table;
+mod verify;
 
 pub use fs_source::FsSource;
 
@@ -34,6 +35,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-hash the blobs of a models folder (all models, or the ones named) and report
+    /// every mismatch, missing or wrong-size blob, with a verdict per model.
+    /// Exit 0 all good, 1 problems found, 2 could not run.
+    Verify {
+        /// The models folder or its parent .ollama folder.
+        dir: PathBuf,
+        /// Models to verify, as `ollama list` names them or as typed
+        /// (gemma2:2b; gemma2 means gemma2:latest). All models when none.
+        models: Vec<String>,
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Also verify blobs that no manifest uses (against their file name).
+        #[arg(long)]
+        orphans: bool,
+        /// Quick check: remember in FILE the blobs verified ok, and skip those
+        /// whose size and modification time have not changed since.
+        #[arg(long, value_name = "FILE")]
+        quick_state: Option<PathBuf>,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -47,5 +68,18 @@ pub fn run() -> ExitCode {
     };
     match cli.command {
         Command::Inspect { dir, json } => inspect::run(&dir, json),
+        Command::Verify {
+            dir,
+            models,
+            json,
+            orphans,
+            quick_state,
+        } => verify::run(&verify::Options {
+            dir,
+            models,
+            json,
+            orphans,
+            quick_state,
+        }),
     }
 }

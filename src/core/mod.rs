@@ -12,3 +12,4 @@ pub mod source;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod verify;

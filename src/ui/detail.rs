@@ -134,9 +134,13 @@ pub fn model_detail(props: &Props) -> Html {
         return Html::default();
     };
     let close = props.on_close.reform(|_| ());
+    let verify_this = {
+        let (state, name) = (state.clone(), m.name.clone());
+        Callback::from(move |_| super::verify::verify_models(&state, vec![name.clone()]))
+    };
     html! {
         <section class="detail" id="detail" aria-label={format!("Model {}", m.name)}>
-            <div class="detail-head"><h2>{ &m.name }</h2><button class="close" onclick={close} aria-label="Close">{ "×" }</button></div>
+            <div class="detail-head"><h2>{ &m.name }</h2><button id="verify-model" onclick={verify_this}>{ "Verify this model" }</button><button class="close" onclick={close} aria-label="Close">{ "×" }</button></div>
             <dl class="facts">
                 <dt>{ "ID" }</dt><dd class="mono" id="detail-id">{ &m.id }</dd>
                 <dt>{ "Manifest" }</dt><dd class="mono">{ &m.manifest_path }</dd>

@@ -8,6 +8,9 @@ mod summary;
 mod table;
 mod tasks;
 mod toolbar;
+mod verify;
+mod verify_run;
+mod verify_task;
 
 use state::{Action, AppState, Phase};
 use yew::prelude::*;
@@ -30,6 +33,7 @@ fn app() -> Html {
             { phase_banner(&state) }
             if let (Phase::Ready, Some(report)) = (&state.phase, &state.report) {
                 <summary::Summary report={report.clone()} open_ms={state.open_ms} />
+                <verify::VerifyPanel state={state.clone()} />
                 <table::ModelsTable state={state.clone()} on_select={on_select.clone()} />
                 if let Some(model) = state.selected.as_ref().and_then(|n| report.model(n)) {
                     <detail::ModelDetail state={state.clone()} model={model.name.clone()} on_close={on_select.reform(|_| None)} />
@@ -63,6 +67,11 @@ fn phase_banner(state: &AppState) -> Html {
     }
 }
 
+/// Renders the app; does nothing in a Web Worker (the verify workers load
+/// the same module for its exported hasher).
 pub fn start() {
+    if web_sys::window().and_then(|w| w.document()).is_none() {
+        return;
+    }
     yew::Renderer::<App>::new().render();
 }

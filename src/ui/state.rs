@@ -1,10 +1,13 @@
 //! The app's state and every change to it. In: [`Action`]s from components
 //! and background tasks. Out: a new [`AppState`] (Yew `Reducible`); no I/O.
 
+use super::verify_run::VerifyRun;
 use crate::core::digest::Digest;
 use crate::core::gguf::GgufSummary;
 use crate::core::store::reads::TextPreview;
 use crate::core::store::StoreReport;
+use crate::core::verify::QuickMemory;
+use crate::web::hash_pool::{HashPool, PoolEvent};
 use crate::web::picker::BrowserSource;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -53,6 +56,11 @@ pub struct AppState {
     pub notice: Option<String>,
     /// How long the last open took, for the curious (and the benchmark).
     pub open_ms: Option<f64>,
+    pub verify: Option<Rc<VerifyRun>>,
+    /// The pool of the running verify, for Cancel.
+    pub pool: Option<HashPool>,
+    /// Blobs verified ok this session (for the quick check).
+    pub memory: QuickMemory,
 }
 
 /// Cheap equality for Yew's re-render checks: shared data by pointer.
@@ -71,6 +79,10 @@ impl PartialEq for AppState {
             && self.gguf == o.gguf
             && self.previews == o.previews
             && self.notice == o.notice
+            && match (&self.verify, &o.verify) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
     }
 }
 
@@ -88,6 +100,9 @@ impl Default for AppState {
             previews: HashMap::new(),
             notice: None,
             open_ms: None,
+            verify: None,
+            pool: None,
+            memory: QuickMemory::new(),
         }
     }
 }
@@ -116,6 +131,16 @@ pub enum Action {
         digest: Digest,
         value: Loaded<TextPreview>,
     },
+    VerifyStarted {
+        run: VerifyRun,
+        pool: Option<HashPool>,
+    },
+    VerifyEvent {
+        id: u32,
+        event: PoolEvent,
+        now_ms: f64,
+    },
+    VerifyFailed(String),
 }
 
 impl Reducible for AppState {
@@ -135,9 +160,13 @@ impl Reducible for AppState {
                 open_ms,
                 notice,
             } if generation == s.generation => {
+                if let Some(pool) = s.pool.take() {
+                    pool.cancel();
+                }
                 s = AppState {
                     generation,
                     sort: s.sort,
+                    memory: s.memory,
                     ..AppState::default()
                 };
                 s.phase = Phase::Ready;
@@ -177,6 +206,22 @@ impl Reducible for AppState {
             } if generation == s.generation => {
                 s.previews.insert(digest, value);
             }
+            Action::VerifyStarted { run, pool } => {
+                s.verify = Some(Rc::new(run));
+                s.pool = pool;
+            }
+            Action::VerifyEvent { id, event, now_ms } => {
+                let Some(run) = s.verify.as_ref().filter(|r| r.id == id) else {
+                    return self;
+                };
+                let mut run = (**run).clone();
+                run.apply(event, now_ms, &mut s.memory);
+                if run.report.is_some() {
+                    s.pool = None;
+                }
+                s.verify = Some(Rc::new(run));
+            }
+            Action::VerifyFailed(message) => s.phase = Phase::Failed(message),
             _ => return self,
         }
         Rc::new(s)

@@ -75,7 +75,7 @@ fn chart(r: &StoreReport) -> Html {
         html! {
             <div class="chart-row" {title}>
                 <span class="chart-label">{ &m.name }</span>
-                <span class="chart-bars">
+                <span class="bar chart-bars">
                     <span class="bar-unique" style={format!("width:{unique:.2}%")}></span>
                     <span class="bar-shared" style={format!("width:{shared:.2}%")}></span>
                 </span>

@@ -66,7 +66,8 @@ impl DirSource {
         Ok(current)
     }
 
-    async fn file(&self, path: &str) -> Result<File, WebError> {
+    /// The `File` at `path` (a snapshot the browser can hand to a worker).
+    pub async fn file(&self, path: &str) -> Result<File, WebError> {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         let handle: FileSystemFileHandle = resolve(self.dir(dir).await?.get_file_handle(name))
             .await?

@@ -50,6 +50,13 @@ impl FilesSource {
         self.name.clone()
     }
 
+    pub fn file(&self, path: &str) -> Result<File, WebError> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| WebError::NotFound(path.to_string()))
+    }
+
     fn child<'a>(dir: &str, path: &'a str) -> Option<&'a str> {
         let rest = if dir.is_empty() {
             path

@@ -5,6 +5,8 @@
 pub mod demo;
 pub mod dir_source;
 pub mod files_source;
+pub mod hash_pool;
+pub mod hash_worker;
 pub mod js;
 pub mod opfs;
 pub mod picker;

@@ -25,6 +25,14 @@ impl BrowserSource {
             Self::Files(f) => f.name(),
         }
     }
+
+    /// The `File` at `path`, to hand to a worker.
+    pub async fn file(&self, path: &str) -> Result<web_sys::File, WebError> {
+        match self {
+            Self::Dir(d) => d.file(path).await,
+            Self::Files(f) => f.file(path),
+        }
+    }
 }
 
 impl StoreSource for BrowserSource {

@@ -1,0 +1,157 @@
+//! The verify panel. In: the state (the open store, the current run). Out:
+//! the Verify controls (all models, orphans, quick check, workers), live
+//! progress overall and per blob with MB/s and time left, Cancel, and the
+//! results: every problem blob and a verdict per model.
+
+use super::state::AppState;
+use super::verify_run::{RunState, VerifyRun};
+use super::verify_task::{self, VerifyRequest};
+use crate::core::format::human_bytes;
+use crate::core::verify::Selection;
+use crate::web::hash_pool::default_pool_size;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub state: UseReducerHandle<AppState>,
+}
+
+fn checked(id: &str) -> bool {
+    gloo::utils::document()
+        .get_element_by_id(id)
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(e).ok())
+        .is_some_and(|i| i.checked())
+}
+
+fn workers() -> usize {
+    gloo::utils::document()
+        .get_element_by_id("verify-workers")
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(e).ok())
+        .and_then(|i| i.value().parse().ok())
+        .unwrap_or_else(default_pool_size)
+        .clamp(1, 16)
+}
+
+/// Starts verifying the given models (all when empty) with the panel's options.
+pub fn verify_models(state: &UseReducerHandle<AppState>, models: Vec<String>) {
+    let selection = Selection {
+        models,
+        orphans: checked("verify-orphans"),
+    };
+    verify_task::start(
+        state,
+        VerifyRequest {
+            selection,
+            quick: checked("verify-quick"),
+            workers: workers(),
+        },
+    );
+}
+
+fn percent(done: u64, total: u64) -> f64 {
+    if total == 0 {
+        100.0
+    } else {
+        done as f64 / total as f64 * 100.0
+    }
+}
+
+fn progress(run: &VerifyRun) -> Html {
+    let speed = run.speed();
+    let left = run
+        .seconds_left()
+        .map_or(String::new(), |s| format!(" · {s:.0} s left"));
+    html! {
+        <div id="verify-progress-box">
+            <progress id="verify-progress" max="100" value={format!("{:.1}", percent(run.done_bytes(), run.total_bytes))}></progress>
+            <p class="muted" id="verify-rate">{ format!("{} of {} · {:.0} MB/s{left} · {} worker(s)", human_bytes(run.done_bytes()), human_bytes(run.total_bytes), speed / 1e6, run.workers) }</p>
+            <ul class="in-flight">{ for run.in_flight.iter().map(|(job, done)| {
+                let check = &run.jobs[*job];
+                html! { <li><code>{ &check.digest.hex()[..12] }</code>{ " " }<progress max="100" value={format!("{:.1}", percent(*done, check.expected_size))}></progress>{ format!(" {}", human_bytes(check.expected_size)) }</li> }
+            }) }</ul>
+        </div>
+    }
+}
+
+fn results(run: &VerifyRun) -> Html {
+    let Some(report) = &run.report else {
+        return Html::default();
+    };
+    let cancelled = run.state == (RunState::Done { cancelled: true });
+    let problems: Vec<_> = run.outcomes.iter().filter(|(_, o)| !o.is_ok()).collect();
+    let checked = run.outcomes.len();
+    let verdict = if cancelled {
+        format!(
+            "Cancelled: {checked} of {} blobs checked.",
+            run.plan.checks.len()
+        )
+    } else if problems.is_empty() {
+        format!("All {checked} blobs are intact.")
+    } else {
+        format!("{} of {checked} blobs have a problem.", problems.len())
+    };
+    let class = if problems.is_empty() && !cancelled {
+        "info"
+    } else if cancelled {
+        "warning"
+    } else {
+        "error"
+    };
+    html! {
+        <div id="verify-results" data-run={run.id.to_string()}>
+            <p id="verify-verdict" class={class}>{ verdict }</p>
+            if !problems.is_empty() {
+                <table id="verify-problems"><thead><tr><th>{ "Blob" }</th><th>{ "Result" }</th><th>{ "Used by" }</th></tr></thead><tbody>
+                { for problems.iter().map(|(digest, outcome)| {
+                    let users = run.plan.checks.iter().find(|c| &c.digest == *digest).map(|c| c.models.join(", ")).unwrap_or_default();
+                    html! { <tr data-digest={digest.to_string()} data-outcome={outcome.label()}><td class="mono">{ digest.to_string() }</td><td>{ outcome.describe() }</td><td>{ users }</td></tr> }
+                }) }
+                </tbody></table>
+            }
+            <ul id="verify-models">{ for report.models.iter().map(|m| html! {
+                <li data-model={m.name.clone()} class={if m.ok { "ok" } else { "bad" }}>{ format!("{}: {}", m.name, if m.ok { "intact" } else { "PROBLEMS" }) }</li>
+            }) }</ul>
+        </div>
+    }
+}
+
+#[function_component(VerifyPanel)]
+pub fn verify_panel(props: &Props) -> Html {
+    let state = &props.state;
+    let running = state
+        .verify
+        .as_ref()
+        .is_some_and(|r| r.state == RunState::Running);
+    let verify_all = {
+        let state = state.clone();
+        Callback::from(move |_| verify_models(&state, Vec::new()))
+    };
+    let cancel = {
+        let pool = state.pool.clone();
+        Callback::from(move |_| {
+            if let Some(p) = &pool {
+                p.cancel()
+            }
+        })
+    };
+    html! {
+        <section class="verify" id="verify">
+            <h2>{ "Verify" }</h2>
+            <p class="muted">{ "Re-hashes every blob with SHA-256 in this tab (several Web Workers, a few MiB at a time) and compares it with its name and manifest." }</p>
+            <div class="toolbar">
+                <button id="verify-all" class="primary" onclick={verify_all} disabled={running}>{ "Verify all blobs" }</button>
+                <label><input type="checkbox" id="verify-orphans" />{ " include orphaned blobs" }</label>
+                <label title="Skip blobs verified ok in this session whose size and modification time have not changed"><input type="checkbox" id="verify-quick" />{ " quick check" }</label>
+                <label>{ "workers " }<input type="number" id="verify-workers" min="1" max="16" value={default_pool_size().to_string()} style="width:4em" /></label>
+                if running { <button id="verify-cancel" onclick={cancel}>{ "Cancel" }</button> }
+            </div>
+            if let Some(run) = &state.verify {
+                <p id="verify-scope" data-run={run.id.to_string()} data-bytes={run.total_bytes.to_string()}>{ format!("Verifying {}: {} blob(s), {} to read.", run.scope, run.plan.checks.len(), human_bytes(run.total_bytes)) }</p>
+                if let Some(e) = &run.error { <p class="error">{ e }</p> }
+                if running { { progress(run) } }
+                { results(run) }
+            }
+        </section>
+    }
+}

@@ -1,0 +1,151 @@
+//! One verify run as state. In: the plan and the pool's events. Out: the
+//! outcomes so far, bytes done, speed and time left, and at the end a
+//! [`VerifyReport`]. Pure bookkeeping: the pool does the reading.
+
+use crate::core::digest::Digest;
+use crate::core::verify::{BlobCheck, Outcome, QuickMemory, VerifyPlan, VerifyReport};
+use crate::web::hash_pool::PoolEvent;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+#[derive(Clone, PartialEq, Debug)]
+pub enum RunState {
+    Running,
+    Done { cancelled: bool },
+}
+
+#[derive(Clone)]
+pub struct VerifyRun {
+    pub id: u32,
+    /// "every model" or a model's name.
+    pub scope: String,
+    pub plan: Rc<VerifyPlan>,
+    /// The blobs handed to the workers, by job number.
+    pub jobs: Rc<Vec<BlobCheck>>,
+    pub outcomes: BTreeMap<Digest, Outcome>,
+    /// Job → bytes hashed so far, for blobs being hashed now.
+    pub in_flight: BTreeMap<usize, u64>,
+    /// Bytes of the blobs already finished.
+    pub finished_bytes: u64,
+    pub total_bytes: u64,
+    pub workers: usize,
+    pub started_ms: f64,
+    pub last_ms: f64,
+    pub state: RunState,
+    pub error: Option<String>,
+    pub report: Option<Rc<VerifyReport>>,
+}
+
+/// The result of hashing a blob, against what its check expects.
+pub fn outcome_of_hash(check: &BlobCheck, hex: &str, bytes: u64) -> Outcome {
+    if bytes != check.expected_size {
+        return Outcome::WrongSize {
+            expected: check.expected_size,
+            actual: bytes,
+        };
+    }
+    match Digest::parse(&format!("sha256:{hex}")) {
+        Ok(actual) if actual == check.digest => Outcome::Ok,
+        Ok(actual) => Outcome::Mismatch {
+            expected: check.digest.clone(),
+            actual,
+        },
+        Err(e) => Outcome::Unreadable {
+            reason: e.to_string(),
+        },
+    }
+}
+
+impl VerifyRun {
+    pub fn new(
+        id: u32,
+        scope: String,
+        plan: VerifyPlan,
+        jobs: Vec<BlobCheck>,
+        workers: usize,
+        now_ms: f64,
+    ) -> Self {
+        let outcomes = plan.settled();
+        let total_bytes = jobs.iter().map(|c| c.expected_size).sum();
+        Self {
+            id,
+            scope,
+            plan: Rc::new(plan),
+            jobs: Rc::new(jobs),
+            outcomes,
+            in_flight: BTreeMap::new(),
+            finished_bytes: 0,
+            total_bytes,
+            workers,
+            started_ms: now_ms,
+            last_ms: now_ms,
+            state: RunState::Running,
+            error: None,
+            report: None,
+        }
+    }
+
+    pub fn done_bytes(&self) -> u64 {
+        self.finished_bytes + self.in_flight.values().sum::<u64>()
+    }
+
+    /// Bytes per second since the start.
+    pub fn speed(&self) -> f64 {
+        let secs = (self.last_ms - self.started_ms) / 1000.0;
+        if secs > 0.0 {
+            self.done_bytes() as f64 / secs
+        } else {
+            0.0
+        }
+    }
+
+    pub fn seconds_left(&self) -> Option<f64> {
+        let speed = self.speed();
+        (speed > 0.0).then(|| self.total_bytes.saturating_sub(self.done_bytes()) as f64 / speed)
+    }
+
+    /// Applies one pool event; `memory` learns every blob hashed ok.
+    pub fn apply(&mut self, event: PoolEvent, now_ms: f64, memory: &mut QuickMemory) {
+        self.last_ms = now_ms;
+        match event {
+            PoolEvent::Started { job } => {
+                self.in_flight.insert(job, 0);
+            }
+            PoolEvent::Progress { job, bytes } => {
+                self.in_flight.insert(job, bytes);
+            }
+            PoolEvent::Hashed { job, hex, bytes } => {
+                self.settle(job, |c| outcome_of_hash(c, &hex, bytes), memory)
+            }
+            PoolEvent::Failed { job, message } if job < self.jobs.len() => self.settle(
+                job,
+                |_| Outcome::Unreadable {
+                    reason: message.clone(),
+                },
+                memory,
+            ),
+            PoolEvent::Failed { message, .. } => self.error = Some(message),
+            PoolEvent::Finished { cancelled } => {
+                self.in_flight.clear();
+                self.state = RunState::Done { cancelled };
+                self.report = Some(Rc::new(VerifyReport::build(&self.plan, &self.outcomes)));
+            }
+        }
+    }
+
+    fn settle(
+        &mut self,
+        job: usize,
+        outcome: impl FnOnce(&BlobCheck) -> Outcome,
+        memory: &mut QuickMemory,
+    ) {
+        let Some(check) = self.jobs.get(job) else {
+            return;
+        };
+        let outcome = outcome(check);
+        memory.record(check, &outcome);
+        self.in_flight.remove(&job);
+        self.finished_bytes += check.expected_size;
+        self.outcomes.insert(check.digest.clone(), outcome);
+    }
+}

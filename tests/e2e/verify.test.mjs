@@ -1,0 +1,135 @@
+// Verify in the browser, as a person uses it: the Python-made store is copied
+// into OPFS with one blob corrupted on the way (a flipped byte); it already
+// has a missing and a wrong-size blob. "Verify all blobs" must name exactly
+// those three (the corrupted one with the digest node computes of its
+// bytes) and call every other blob intact. Also: quick check, "Verify this
+// model", and Cancel in the middle of a large blob leaving the page usable.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { openApp, writeOpfsTree, stubDirectoryPicker, ROOT } from './harness.mjs';
+
+const FIXTURE = path.join(ROOT, 'tests/fixtures/generated/store');
+const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
+const sha = (b) => 'sha256:' + createHash('sha256').update(b).digest('hex');
+
+function filesUnder(dir, rel = '') {
+  return readdirSync(path.join(dir, rel)).flatMap((name) => {
+    const r = rel ? `${rel}/${name}` : name;
+    return statSync(path.join(dir, r)).isDirectory() ? filesUnder(dir, r) : [{ path: r, bytes: readFileSync(path.join(dir, r)) }];
+  });
+}
+
+const gemma = expected.models.find((m) => m.name === 'gemma2:2b');
+const corrupted = gemma.layers.find((l) => l.media_type.endsWith('.model')).digest;
+let corruptedActual;
+
+let app;
+before(async () => {
+  app = await openApp();
+  const files = filesUnder(path.join(FIXTURE, 'dot-ollama')).map((f) => {
+    if (!f.path.endsWith(corrupted.replace('sha256:', 'sha256-'))) return f;
+    const bytes = Buffer.from(f.bytes);
+    bytes[bytes.length >> 1] ^= 0x40;
+    corruptedActual = sha(bytes);
+    return { path: f.path, bytes };
+  });
+  assert.ok(corruptedActual, 'the fixture has the gemma weights blob');
+  await writeOpfsTree(app.page, files, 'vstore');
+});
+after(async () => {
+  await app?.close();
+});
+
+async function open(target) {
+  const { page } = app;
+  await page.reload();
+  await stubDirectoryPicker(page, target);
+  await page.click('#open-folder');
+  await page.locator('#models tbody tr').first().waitFor();
+}
+
+/** Waits for the results of the n-th verify run of this page. */
+async function waitRun(n, timeout = 60_000) {
+  await app.page.locator(`#verify-results[data-run="${n}"] #verify-verdict`).waitFor({ timeout });
+}
+
+async function problems() {
+  return app.page.locator('#verify-problems tbody tr').evaluateAll((rows) =>
+    Object.fromEntries(rows.map((r) => [r.dataset.digest, { outcome: r.dataset.outcome, text: r.innerText }])),
+  );
+}
+
+test('verify all names exactly the corrupted, missing and wrong-size blobs', async () => {
+  await open('vstore');
+  const { page } = app;
+  await page.click('#verify-all');
+  await waitRun(1);
+  const found = await problems();
+  const want = {
+    [corrupted]: 'mismatch',
+    ...Object.fromEntries(expected.blobs.missing.map((m) => [m.digest, 'missing'])),
+    ...Object.fromEntries(expected.blobs.size_mismatch.map((m) => [m.digest, 'wrong size'])),
+  };
+  assert.deepEqual(Object.fromEntries(Object.entries(found).map(([d, v]) => [d, v.outcome])), want);
+  assert.ok(found[corrupted].text.includes(corruptedActual), `${found[corrupted].text} names ${corruptedActual}`);
+  const verdicts = await page.locator('#verify-models li').evaluateAll((li) => Object.fromEntries(li.map((l) => [l.dataset.model, l.className])));
+  const broken = new Set(['gemma2:2b', expected.blobs.missing[0].model]);
+  for (const m of expected.models) assert.equal(verdicts[m.name], broken.has(m.name) ? 'bad' : 'ok', m.name);
+  assert.match(await page.locator('#verify-verdict').innerText(), /3 of \d+ blobs have a problem/);
+  assert.deepEqual(app.errors, []);
+});
+
+test('quick check skips blobs verified since; verify this model checks only its blobs', async () => {
+  const { page } = app;
+  await page.check('#verify-quick');
+  await page.click('#verify-all');
+  await waitRun(2);
+  // Only the mismatched blob is read again: the intact ones are remembered
+  // (missing and wrong-size blobs are settled from the listing, unread).
+  const gemmaWeights = gemma.layers.find((l) => l.digest === corrupted).size;
+  assert.equal(await page.locator('#verify-scope').getAttribute('data-bytes'), String(gemmaWeights));
+  assert.equal(Object.keys(await problems()).length, 3);
+  await page.uncheck('#verify-quick');
+  const llama = expected.models.find((m) => m.name === 'llama3.2:latest');
+  await page.click(`#models tbody tr[data-name="${llama.name}"]`);
+  await page.click('#verify-model');
+  await waitRun(3);
+  assert.match(await page.locator('#verify-verdict').innerText(), new RegExp(`All ${llama.layers.length + 1} blobs are intact`));
+  assert.deepEqual(await page.locator('#verify-models li').evaluateAll((li) => li.map((l) => l.dataset.model)), [llama.name]);
+});
+
+test('cancel stops a large verify at once and leaves the page usable', async () => {
+  const { page } = app;
+  const big = Buffer.alloc(768 << 20, 7);
+  const config = Buffer.from('{"model_family":"llama","model_type":"1B","file_type":"F16"}');
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: sha(big), size: big.length }],
+  }));
+  const blob = (b) => `models/blobs/${sha(b).replace(':', '-')}`;
+  await writeOpfsTree(page, [
+    { path: 'models/manifests/registry.ollama.ai/library/big/latest', bytes: manifest },
+    { path: blob(config), bytes: config },
+    { path: blob(big), bytes: big },
+  ], 'bigstore');
+  await open('bigstore');
+  await page.fill('#verify-workers', '1');
+  await page.click('#verify-all');
+  await page.waitForFunction(() => Number(document.querySelector('#verify-progress')?.value) > 0, null, { timeout: 30_000 });
+  await page.click('#verify-cancel');
+  await waitRun(1, 5_000);
+  assert.match(await page.locator('#verify-verdict').innerText(), /Cancelled/);
+  assert.equal(await page.locator('#verify-cancel').count(), 0);
+  // Still usable: the table filters and a new run completes.
+  await page.fill('#filter', 'big');
+  assert.equal(await page.locator('#models tbody tr').count(), 1);
+  await page.fill('#verify-workers', '2');
+  await page.click('#verify-all');
+  await waitRun(2);
+  assert.match(await page.locator('#verify-verdict').innerText(), /All 2 blobs are intact/);
+  assert.deepEqual(app.errors, []);
+});

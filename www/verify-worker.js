@@ -1,0 +1,18 @@
+// Verify worker: hashes one blob at a time with the app's own WASM SHA-256
+// (hashFile in src/web/hash_worker.rs), reading the File a few MiB at a time.
+// Messages in: { id, file }. Out: { id, type: 'progress', bytes },
+// { id, type: 'done', hex, bytes } or { id, type: 'error', message }.
+import init, { hashFile } from './ollama_pack.js';
+
+const ready = init();
+
+self.onmessage = async (event) => {
+  const { id, file } = event.data;
+  try {
+    await ready;
+    const result = await hashFile(file, (bytes) => self.postMessage({ id, type: 'progress', bytes }));
+    self.postMessage({ id, type: 'done', hex: result.hex, bytes: result.bytes });
+  } catch (error) {
+    self.postMessage({ id, type: 'error', message: String(error?.message ?? error) });
+  }
+};
