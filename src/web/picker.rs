@@ -85,9 +85,10 @@ pub async fn from_drop(data: &DataTransfer) -> Result<BrowserSource, WebError> {
         return from_file_list(data.files().as_ref());
     }
     let handle: JsValue = resolve(call_method(&item, "getAsFileSystemHandle", &[])?).await?;
-    let handle: FileSystemHandle = handle
-        .dyn_into()
-        .map_err(|_| WebError::Other("the browser gave no handle for the dropped item".into()))?;
+    // No handle (not from the file system): read what was dropped as files.
+    let Ok(handle) = handle.dyn_into::<FileSystemHandle>() else {
+        return from_file_list(data.files().as_ref());
+    };
     if handle.kind() != FileSystemHandleKind::Directory {
         return Err(WebError::Other(format!(
             "\"{}\" is a file; drop the models folder (or ~/.ollama) instead",

@@ -196,3 +196,18 @@ test('the demo folder opens, with IDs that hash its manifests', async () => {
   await page.locator('#gguf tr').first().waitFor();
   assert.deepEqual(app.errors, []);
 });
+
+test('dropping a file instead of a folder says what was found', async () => {
+  const { page } = app;
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['hello'], 'notes.txt', { type: 'text/plain' }));
+    const bar = document.querySelector('.toolbar');
+    bar.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    bar.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  const error = await page.locator('#error').innerText();
+  assert.match(error, /not an Ollama models folder/);
+  assert.match(error, /notes\.txt/);
+  assert.deepEqual(app.errors, []);
+});

@@ -1,0 +1,134 @@
+# shellcheck shell=bash
+# Shared by scripts/*: paths, the wasm size budget, and idempotent installers.
+# Every ensure_* is quiet when the thing is already there, and installs it
+# from the package registries (crates.io, npm, PyPI, Debian apt) when not.
+# Source it; do not run it.
+# shellcheck disable=SC2034  # the variables are used by the scripts that source this
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# The one place the wasm size budget lives (README states it): bytes of the
+# app's .wasm after wasm-opt, gzipped with `gzip -9`.
+WASM_GZIP_BUDGET_BYTES=400000
+
+WASM_TARGET=wasm32-unknown-unknown
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+APP_WASM="$ROOT/dist/ollama_pack_bg.wasm"
+VENV="$ROOT/.venv"
+FIXTURE_REQUIREMENTS="$ROOT/tests/fixtures/requirements.txt"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif have sudo; then sudo "$@"
+  else die "need root (or sudo) to run: $*"
+  fi
+}
+
+# ensure_apt PKG... : installs the Debian packages that are not installed yet.
+_APT_UPDATED=""
+ensure_apt() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep "install ok installed" >/dev/null \
+      || missing+=("$pkg")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  log "apt: installing ${missing[*]}"
+  if [ -z "$_APT_UPDATED" ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    _APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_wasm_target() {
+  have rustup || die "rustup not found: install Rust with rustup first"
+  rustup target list --installed | grep -x "$WASM_TARGET" >/dev/null && return 0
+  log "rustup: adding target $WASM_TARGET"
+  rustup target add "$WASM_TARGET"
+}
+
+# The wasm-bindgen crate version that Cargo.lock resolved (the CLI must match).
+wasm_bindgen_lock_version() {
+  awk '$1 == "name" && $3 == "\"wasm-bindgen\"" { found = 1; next }
+       found && $1 == "version" { gsub(/"/, "", $3); print $3; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_wasm_bindgen() {
+  local want have_version=""
+  [ -f "$ROOT/Cargo.lock" ] || (cd "$ROOT" && cargo generate-lockfile -q)
+  want="$(wasm_bindgen_lock_version)"
+  [ -n "$want" ] || die "no wasm-bindgen package in Cargo.lock"
+  if have wasm-bindgen && have wasm-bindgen-test-runner; then
+    have_version="$(wasm-bindgen --version | awk '{print $2}')"
+  fi
+  [ "$have_version" = "$want" ] && return 0
+  log "cargo: installing wasm-bindgen-cli $want (found: ${have_version:-none}; takes ~3 min)"
+  # No --locked: one of its locked dependency versions is not on the registry.
+  cargo install -q --force wasm-bindgen-cli --version "$want"
+}
+
+ensure_node() {
+  have node && have npm && return 0
+  ensure_apt nodejs npm
+}
+
+# node_modules from the committed package-lock.json (playwright-core, binaryen).
+ensure_node_deps() {
+  local stamp="$ROOT/node_modules/.ollama-pack-lock"
+  ensure_node
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/package-lock.json" \
+     && [ -x "$ROOT/node_modules/.bin/wasm-opt" ] && [ -d "$ROOT/node_modules/playwright-core" ]; then
+    return 0
+  fi
+  log "npm ci"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$ROOT/package-lock.json" "$stamp"
+}
+
+ensure_chromium() {
+  ensure_apt chromium chromium-driver
+}
+
+ensure_registry_tools() {
+  ensure_apt docker-registry caddy
+}
+
+# .venv with tests/fixtures/requirements.txt (gguf from PyPI, pinned there).
+ensure_venv() {
+  local stamp="$VENV/.ollama-pack-requirements"
+  if [ ! -f "$FIXTURE_REQUIREMENTS" ]; then
+    mkdir -p "$(dirname "$FIXTURE_REQUIREMENTS")"
+    printf 'gguf==0.19.0\n' >"$FIXTURE_REQUIREMENTS"
+  fi
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "python: creating $VENV"
+    python3 -m venv "$VENV" 2>/dev/null || { ensure_apt python3-venv; python3 -m venv "$VENV"; }
+  fi
+  cmp -s "$stamp" "$FIXTURE_REQUIREMENTS" && return 0
+  log "pip install -r ${FIXTURE_REQUIREMENTS#"$ROOT"/}"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$FIXTURE_REQUIREMENTS"
+  cp "$FIXTURE_REQUIREMENTS" "$stamp"
+}
+
+# gzip -9 size of a file, in bytes.
+gzip_size() { gzip -9 -c "$1" | wc -c | tr -d ' '; }
+
+# Prints the app's gzipped wasm size against the budget; fails when over.
+check_wasm_budget() {
+  local raw gz
+  [ -f "$APP_WASM" ] || die "no $APP_WASM: run scripts/build"
+  raw="$(wc -c <"$APP_WASM" | tr -d ' ')"
+  gz="$(gzip_size "$APP_WASM")"
+  printf 'wasm size: %s bytes raw, %s bytes gzipped (budget %s bytes gzipped, %s%% used)\n' \
+    "$raw" "$gz" "$WASM_GZIP_BUDGET_BYTES" "$((gz * 100 / WASM_GZIP_BUDGET_BYTES))"
+  if [ "$gz" -gt "$WASM_GZIP_BUDGET_BYTES" ]; then
+    printf 'error: wasm is over budget by %s bytes gzipped\n' "$((gz - WASM_GZIP_BUDGET_BYTES))" >&2
+    return 1
+  fi
+}
