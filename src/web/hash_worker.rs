@@ -1,7 +1,8 @@
 //! The hashing side of verify, run inside a Web Worker. In: a `File` (a
 //! blob of the store, passed from the page by structured clone) and a
 //! progress callback. Out: its SHA-256 hex and byte count, hashed in WASM a
-//! few MiB at a time: never the whole blob in memory.
+//! few MiB at a time (small blobs by WebCrypto in one go): never a large
+//! blob whole in memory.
 
 use crate::core::digest::DigestVerifier;
 use js_sys::{Function, Object, Reflect, Uint8Array};
@@ -11,6 +12,29 @@ use web_sys::File;
 
 /// Bytes read per step: large enough for speed, small enough for memory.
 pub const HASH_CHUNK: usize = 4 << 20;
+
+/// Blobs up to this size are hashed by WebCrypto in one go: measured ~3×
+/// faster than streaming (scripts/bench), and holding 64 MiB is harmless.
+/// Larger blobs stream through the WASM hasher, never whole in memory.
+pub const ONE_SHOT_LIMIT: u64 = 64 << 20;
+
+/// `crypto.subtle.digest('SHA-256', bytes)` of the whole file.
+async fn webcrypto_sha256(file: &File) -> Result<(String, u64), JsValue> {
+    let buffer = JsFuture::from(file.array_buffer()).await?;
+    let subtle = Reflect::get(
+        &Reflect::get(&js_sys::global(), &"crypto".into())?,
+        &"subtle".into(),
+    )?;
+    let digest: Function = Reflect::get(&subtle, &"digest".into())?.dyn_into()?;
+    let promise: js_sys::Promise = digest
+        .call2(&subtle, &"SHA-256".into(), &buffer)?
+        .dyn_into()?;
+    let raw = Uint8Array::new(&JsFuture::from(promise).await?).to_vec();
+    Ok((
+        crate::core::digest::hex_of(&raw),
+        Uint8Array::new(&buffer).length() as u64,
+    ))
+}
 
 /// Starts reading `len` bytes at `offset` (the browser reads while we hash).
 fn start_read(file: &File, offset: u64, len: usize) -> Result<JsFuture, JsValue> {
@@ -25,6 +49,11 @@ fn start_read(file: &File, offset: u64, len: usize) -> Result<JsFuture, JsValue>
 #[wasm_bindgen(js_name = hashFile)]
 pub async fn hash_file(file: File, on_progress: Function) -> Result<JsValue, JsValue> {
     let size = file.size() as u64;
+    if size <= ONE_SHOT_LIMIT {
+        let (hex, bytes) = webcrypto_sha256(&file).await?;
+        let _ = on_progress.call1(&JsValue::NULL, &JsValue::from_f64(bytes as f64));
+        return result(&hex, bytes);
+    }
     let mut hasher = DigestVerifier::new();
     let mut buffer = vec![0u8; HASH_CHUNK];
     let mut pending = (size > 0)
@@ -41,10 +70,14 @@ pub async fn hash_file(file: File, on_progress: Function) -> Result<JsValue, JsV
         hasher.update(&buffer[..n]);
         let _ = on_progress.call1(&JsValue::NULL, &JsValue::from_f64(hasher.bytes() as f64));
     }
-    let result = Object::new();
     let bytes = hasher.bytes();
+    result(hasher.finish().hex(), bytes)
+}
+
+fn result(hex: &str, bytes: u64) -> Result<JsValue, JsValue> {
+    let result = Object::new();
     Reflect::set(&result, &"bytes".into(), &JsValue::from_f64(bytes as f64))?;
-    Reflect::set(&result, &"hex".into(), &hasher.finish().hex().into())?;
+    Reflect::set(&result, &"hex".into(), &hex.into())?;
     Ok(result.into())
 }
 
