@@ -4,6 +4,9 @@
 mod fs_source;
 mod gguf;
 mod inspect;
+mod pack;
+mod pull;
+mod push;
 mod table;
 mod verify;
 
@@ -55,6 +58,50 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         quick_state: Option<PathBuf>,
     },
+    /// Pack models into one archive that any tar unpacks into a models folder
+    /// (tar -xf FILE -C ~/.ollama/models): ollama-pack.json and SHA256SUMS first, the
+    /// manifests verbatim, then each blob once, every blob checked against its digest as
+    /// it is written. A failed or interrupted pack leaves no file.
+    /// Exit 0 packed; 1 a damaged, missing or wrong-size blob stopped it (with --all: the
+    /// intact models were packed and the others listed as skipped); 2 could not run.
+    Pack {
+        /// The models folder or its parent .ollama folder (only read, never written).
+        dir: PathBuf,
+        /// Models to pack, as `ollama list` names them or as typed
+        /// (gemma2:2b; gemma2 means gemma2:latest).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        models: Vec<String>,
+        /// Pack every model whose blobs are all present; the others are skipped and listed.
+        #[arg(long)]
+        all: bool,
+        /// The archive to write (e.g. models.ollama.tar); `-` streams it to standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// Compress with gzip, at LEVEL 0-9 (default 6). Quantized weights barely
+        /// compress and gzip is much slower than the disk.
+        #[arg(
+            long,
+            value_name = "LEVEL",
+            num_args = 0..=1,
+            require_equals = true,
+            default_missing_value = "6",
+            value_parser = clap::value_parser!(u32).range(0..=9)
+        )]
+        gzip: Option<u32>,
+    },
+    /// Pull a model from a registry (Docker Registry v2, as Ollama's) into a models
+    /// folder, stored as Ollama stores it: blobs already present are skipped, the
+    /// others fetched in parallel ranged parts and verified, the manifest written last.
+    /// An interrupted pull continues where it stopped. Password: $OLLAMA_PACK_PASSWORD.
+    /// Exit 0 pulled; 1 transfer or verification failed; 2 could not run (bad
+    /// reference, not a models folder, no such model, login needed); 130 interrupted.
+    Pull(pull::Args),
+    /// Push a model of a models folder to a registry: blobs it has are skipped, the
+    /// others uploaded in chunks, then the manifest bytes unchanged (same model ID).
+    /// Password: $OLLAMA_PACK_PASSWORD. Exit 0 pushed; 1 transfer failed; 2 could not
+    /// run (bad reference, not a models folder, unknown or incomplete model, login
+    /// needed); 130 interrupted.
+    Push(push::Args),
 }
 
 pub fn run() -> ExitCode {
@@ -81,5 +128,20 @@ pub fn run() -> ExitCode {
             orphans,
             quick_state,
         }),
+        Command::Pack {
+            dir,
+            models,
+            all,
+            output,
+            gzip,
+        } => pack::run(&pack::Options {
+            dir,
+            output,
+            gzip,
+            models,
+            all,
+        }),
+        Command::Pull(args) => pull::run(&args),
+        Command::Push(args) => push::run(&args),
     }
 }

@@ -3,6 +3,9 @@
 //! state only; I/O is started in [`tasks`] through the `web` layer.
 
 mod detail;
+mod pack;
+mod pack_run;
+mod pack_task;
 mod state;
 mod summary;
 mod table;
@@ -34,6 +37,7 @@ fn app() -> Html {
             if let (Phase::Ready, Some(report)) = (&state.phase, &state.report) {
                 <summary::Summary report={report.clone()} open_ms={state.open_ms} />
                 <verify::VerifyPanel state={state.clone()} />
+                <pack::PackPanel state={state.clone()} />
                 <table::ModelsTable state={state.clone()} on_select={on_select.clone()} />
                 if let Some(model) = state.selected.as_ref().and_then(|n| report.model(n)) {
                     <detail::ModelDetail state={state.clone()} model={model.name.clone()} on_close={on_select.reform(|_| None)} />

@@ -1,6 +1,7 @@
 //! The app's state and every change to it. In: [`Action`]s from components
 //! and background tasks. Out: a new [`AppState`] (Yew `Reducible`); no I/O.
 
+use super::pack_run::{CancelFlag, PackRun, PackStatus};
 use super::verify_run::VerifyRun;
 use crate::core::digest::Digest;
 use crate::core::gguf::GgufSummary;
@@ -9,6 +10,7 @@ use crate::core::store::StoreReport;
 use crate::core::verify::QuickMemory;
 use crate::web::hash_pool::{HashPool, PoolEvent};
 use crate::web::picker::BrowserSource;
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::rc::Rc;
 use yew::Reducible;
@@ -61,6 +63,12 @@ pub struct AppState {
     pub pool: Option<HashPool>,
     /// Blobs verified ok this session (for the quick check).
     pub memory: QuickMemory,
+    /// Models ticked for packing (display names).
+    pub pack_selection: BTreeSet<String>,
+    pub pack: Option<Rc<PackRun>>,
+    pub pack_cancel: Option<CancelFlag>,
+    /// Why a pack could not start.
+    pub pack_error: Option<String>,
 }
 
 /// Cheap equality for Yew's re-render checks: shared data by pointer.
@@ -79,6 +87,9 @@ impl PartialEq for AppState {
             && self.gguf == o.gguf
             && self.previews == o.previews
             && self.notice == o.notice
+            && self.pack_selection == o.pack_selection
+            && self.pack == o.pack
+            && self.pack_error == o.pack_error
             && match (&self.verify, &o.verify) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (a, b) => a.is_none() && b.is_none(),
@@ -103,6 +114,10 @@ impl Default for AppState {
             verify: None,
             pool: None,
             memory: QuickMemory::new(),
+            pack_selection: BTreeSet::new(),
+            pack: None,
+            pack_cancel: None,
+            pack_error: None,
         }
     }
 }
@@ -141,6 +156,19 @@ pub enum Action {
         now_ms: f64,
     },
     VerifyFailed(String),
+    TogglePack(String),
+    SetPackSelection(BTreeSet<String>),
+    PackFailedEarly(String),
+    PackStarted {
+        run: PackRun,
+        cancel: CancelFlag,
+    },
+    PackProgress(PackRun),
+    PackEnded {
+        id: u32,
+        status: PackStatus,
+        now_ms: f64,
+    },
 }
 
 impl Reducible for AppState {
@@ -222,6 +250,31 @@ impl Reducible for AppState {
                 s.verify = Some(Rc::new(run));
             }
             Action::VerifyFailed(message) => s.phase = Phase::Failed(message),
+            Action::TogglePack(name) => {
+                if !s.pack_selection.remove(&name) {
+                    s.pack_selection.insert(name);
+                }
+            }
+            Action::SetPackSelection(names) => s.pack_selection = names,
+            Action::PackFailedEarly(message) => s.pack_error = Some(message),
+            Action::PackStarted { run, cancel } => {
+                s.pack = Some(Rc::new(run));
+                s.pack_cancel = Some(cancel);
+                s.pack_error = None;
+            }
+            Action::PackProgress(run) if s.pack.as_ref().is_some_and(|p| p.id == run.id) => {
+                s.pack = Some(Rc::new(run));
+            }
+            Action::PackEnded { id, status, now_ms }
+                if s.pack.as_ref().is_some_and(|p| p.id == id) =>
+            {
+                if let Some(mut run) = s.pack.as_deref().cloned() {
+                    run.status = status;
+                    run.last_ms = now_ms;
+                    s.pack = Some(Rc::new(run));
+                }
+                s.pack_cancel = None;
+            }
             _ => return self,
         }
         Rc::new(s)

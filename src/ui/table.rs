@@ -94,7 +94,20 @@ fn header(state: &UseReducerHandle<AppState>, column: Column, label: &str) -> Ht
     }
 }
 
-fn row(m: &ModelReport, selected: bool, on_select: &Callback<Option<String>>) -> Html {
+fn row(
+    m: &ModelReport,
+    selected: bool,
+    ticked: bool,
+    state: &UseReducerHandle<AppState>,
+    on_select: &Callback<Option<String>>,
+) -> Html {
+    let tick = {
+        let (dispatch, name) = (state.dispatcher(), m.name.clone());
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            dispatch.dispatch(Action::TogglePack(name.clone()));
+        })
+    };
     let name = m.name.clone();
     let onclick = on_select.reform(move |_| Some(name.clone()));
     let dash = || "–".to_string();
@@ -105,7 +118,7 @@ fn row(m: &ModelReport, selected: bool, on_select: &Callback<Option<String>>) ->
         .any(|l| l.status != crate::core::store::report::BlobStatus::Present);
     html! {
         <tr class={classes!(selected.then_some("selected"), problems.then_some("has-problem"))} data-name={m.name.clone()} {onclick} tabindex="0">
-            <td class="name">{ &m.name }if problems { <span class="badge bad" title="a blob is missing or has the wrong size">{ "!" }</span> }</td>
+            <td class="name"><input type="checkbox" class="pack-tick" checked={ticked} onclick={tick} aria-label={format!("Select {} for packing", m.name)} />{ &m.name }if problems { <span class="badge bad" title="a blob is missing or has the wrong size">{ "!" }</span> }</td>
             <td class="id mono">{ &m.id }</td>
             <td class="size" title={format!("{} bytes", m.size)} data-bytes={m.size.to_string()}>{ human_bytes(m.size) }</td>
             <td class="modified" title={m.modified.clone().unwrap_or_default()}>{ m.modified_ms.map(|t| relative_time(t, epoch_ms())).unwrap_or_else(dash) }</td>
@@ -155,7 +168,7 @@ pub fn models_table(props: &Props) -> Html {
             </div>
             <table id="models">
                 <thead><tr>{ for COLUMNS.iter().map(|(c, l)| header(state, *c, l)) }</tr></thead>
-                <tbody>{ for models.iter().map(|m| row(m, state.selected.as_deref() == Some(&m.name), &props.on_select)) }</tbody>
+                <tbody>{ for models.iter().map(|m| row(m, state.selected.as_deref() == Some(&m.name), state.pack_selection.contains(&m.name), state, &props.on_select)) }</tbody>
             </table>
             if report.models.is_empty() { <p class="muted">{ "This models folder holds no models." }</p> }
         </section>

@@ -3,6 +3,7 @@
 //! values that implement the core's `StoreSource`, and writers for OPFS.
 
 pub mod demo;
+pub mod diagnostics;
 pub mod dir_source;
 pub mod files_source;
 pub mod hash_pool;
@@ -10,3 +11,4 @@ pub mod hash_worker;
 pub mod js;
 pub mod opfs;
 pub mod picker;
+pub mod save;

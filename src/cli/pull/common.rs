@@ -1,0 +1,94 @@
+//! What `pull` and `push` share: the registry options (`--user`, stall
+//! timeout), the password from `$OLLAMA_PACK_PASSWORD`, Ctrl-C, the
+//! progress bar, and exit codes.
+
+use crate::core::registry::Credentials;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+pub const PASSWORD_VAR: &str = "OLLAMA_PACK_PASSWORD";
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct RegistryArgs {
+    /// Log in as USER (Basic, or for a Bearer token); the password (or access
+    /// token) is read from $OLLAMA_PACK_PASSWORD. Anonymous without it.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Seconds without data before a transfer counts as stalled and is retried.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub stall_timeout: u64,
+    /// Attempts per request before giving up (with waits of 1 s, 2 s, 4 s…).
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..))]
+    pub attempts: u32,
+}
+
+impl RegistryArgs {
+    pub fn credentials(&self) -> Result<Option<Credentials>, Failure> {
+        let Some(user) = &self.user else {
+            return Ok(None);
+        };
+        match std::env::var(PASSWORD_VAR) {
+            Ok(password) => Ok(Some(Credentials::new(user.clone(), password))),
+            Err(_) => Err(Failure::Run(format!(
+                "--user {user} needs the password (or access token) in ${PASSWORD_VAR}"
+            ))),
+        }
+    }
+
+    pub fn stall(&self) -> Duration {
+        Duration::from_secs(self.stall_timeout.max(1))
+    }
+}
+
+/// Why a command did not finish, and its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// The transfer or a verification failed (exit 1).
+    Transfer(String),
+    /// Could not run: arguments, folders, unknown model, login (exit 2).
+    Run(String),
+    /// Ctrl-C (exit 130).
+    Interrupted(String),
+}
+
+impl Failure {
+    pub fn exit(self) -> ExitCode {
+        let (code, message) = match self {
+            Failure::Transfer(m) => (1, m),
+            Failure::Run(m) => (2, m),
+            Failure::Interrupted(m) => (130, m),
+        };
+        eprintln!("ollama-pack: {message}");
+        ExitCode::from(code)
+    }
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Ctrl-C sets a flag the command polls (the first press; a second one
+/// kills as usual once the handler is gone).
+pub fn catch_ctrl_c() {
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Bytes, MB/s and time left on a terminal; nothing when stderr is not one.
+pub fn progress_bar() -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template(
+        "{bar:30} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec}, {eta} left, {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

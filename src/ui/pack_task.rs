@@ -1,0 +1,182 @@
+//! Runs a pack. In: the open store, the chosen models and gzip level. Out:
+//! the archive streamed into the file the user picks — manifests read
+//! now and checked against the scan, each blob read 4 MiB at a time and
+//! hashed by the core's writer as it passes — or, on a bad blob, an error
+//! or Cancel, the partial file aborted and removed.
+
+use super::pack_run::{CancelFlag, PackRun, PackStatus};
+use super::state::{Action, AppState};
+use crate::core::archive::{choose, ArchiveWriter, Choice, PackPlan, WriteOptions};
+use crate::core::source::StoreSource;
+use crate::core::store::StoreReport;
+use crate::web::js::{now_ms, WebError};
+use crate::web::picker::BrowserSource;
+use crate::web::save::SaveTarget;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use yew::{UseReducerDispatcher, UseReducerHandle};
+
+const CHUNK: usize = 4 << 20;
+
+pub struct PackRequest {
+    pub models: Vec<String>,
+    pub gzip: Option<u32>,
+}
+
+async fn plan(
+    source: &BrowserSource,
+    report: &StoreReport,
+    models: Vec<String>,
+) -> Result<PackPlan, String> {
+    let chosen = choose(report, &Choice::Named(models)).map_err(|e| e.to_string())?;
+    let mut manifests = BTreeMap::new();
+    for m in chosen.manifests_to_read() {
+        let bytes = source
+            .read(&m.source_path, 0, 4 << 20)
+            .await
+            .map_err(|e| e.to_string())?;
+        manifests.insert(m.manifest_path, bytes);
+    }
+    PackPlan::new(report, &chosen, &manifests).map_err(|e| e.to_string())
+}
+
+pub fn start(state: &UseReducerHandle<AppState>, request: PackRequest) {
+    let (Some(source), Some(report)) = (state.source.clone(), state.report.clone()) else {
+        return;
+    };
+    let dispatch = state.dispatcher();
+    let id = state.pack.as_ref().map_or(1, |r| r.id + 1);
+    let cancel = CancelFlag::default();
+    spawn_local(async move {
+        let plan = match plan(&source, &report, request.models).await {
+            Ok(plan) => plan,
+            Err(e) => return dispatch.dispatch(Action::PackFailedEarly(e)),
+        };
+        let gzip = request.gzip.is_some();
+        let target =
+            match SaveTarget::choose(&plan.suggested_file_name(gzip), plan.archive_size()).await {
+                Ok(target) => target,
+                Err(WebError::Cancelled) => return,
+                Err(e) => return dispatch.dispatch(Action::PackFailedEarly(e.to_string())),
+            };
+        let run = PackRun {
+            id,
+            file_name: target.name().to_string(),
+            models: plan.model_names().into_iter().map(str::to_string).collect(),
+            archive_size: plan.archive_size(),
+            tar_bytes: 0,
+            out_bytes: 0,
+            blobs: plan.blobs().len(),
+            blobs_done: 0,
+            current: None,
+            started_ms: now_ms(),
+            last_ms: now_ms(),
+            status: PackStatus::Running,
+        };
+        dispatch.dispatch(Action::PackStarted {
+            run: run.clone(),
+            cancel: cancel.clone(),
+        });
+        let status =
+            write_archive(&source, plan, request.gzip, target, &cancel, &dispatch, run).await;
+        dispatch.dispatch(Action::PackEnded {
+            id,
+            status,
+            now_ms: now_ms(),
+        });
+    });
+}
+
+/// Streams the archive; on any failure or Cancel the file is discarded.
+async fn write_archive(
+    source: &Rc<BrowserSource>,
+    plan: PackPlan,
+    gzip: Option<u32>,
+    mut target: SaveTarget,
+    cancel: &CancelFlag,
+    dispatch: &UseReducerDispatcher<AppState>,
+    mut run: PackRun,
+) -> PackStatus {
+    let result = stream(source, plan, gzip, &mut target, cancel, dispatch, &mut run).await;
+    match result {
+        Ok(()) => match target.finish().await {
+            Ok(()) => PackStatus::Saved,
+            Err(e) => PackStatus::Failed(e.to_string()),
+        },
+        Err(status) => {
+            target.discard().await;
+            status
+        }
+    }
+}
+
+async fn stream(
+    source: &Rc<BrowserSource>,
+    plan: PackPlan,
+    gzip: Option<u32>,
+    target: &mut SaveTarget,
+    cancel: &CancelFlag,
+    dispatch: &UseReducerDispatcher<AppState>,
+    run: &mut PackRun,
+) -> Result<(), PackStatus> {
+    let fail = |e: String| PackStatus::Failed(e);
+    let blobs = plan.blobs().to_vec();
+    let mut writer =
+        ArchiveWriter::new(plan, WriteOptions { gzip }).map_err(|e| fail(e.to_string()))?;
+    target
+        .write(&writer.head().map_err(|e| fail(e.to_string()))?)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    for (i, blob) in blobs.iter().enumerate() {
+        target
+            .write(&writer.begin_blob(i).map_err(|e| fail(e.to_string()))?)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let mut offset = 0;
+        while offset < blob.size {
+            if cancel.is_cancelled() {
+                return Err(PackStatus::Cancelled);
+            }
+            let chunk = source
+                .read(&blob.source_path, offset, CHUNK)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            if chunk.is_empty() {
+                break; // end_blob reports the short blob
+            }
+            offset += chunk.len() as u64;
+            let out = writer.blob_data(&chunk).map_err(|e| fail(e.to_string()))?;
+            target.write(out).await.map_err(|e| fail(e.to_string()))?;
+            report_progress(
+                run,
+                &writer,
+                Some((blob.digest.to_string(), blob.size, offset)),
+                dispatch,
+            );
+        }
+        target
+            .write(&writer.end_blob().map_err(|e| fail(e.to_string()))?)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    let tail = writer.finish().map_err(|e| fail(e.to_string()))?;
+    target.write(&tail).await.map_err(|e| fail(e.to_string()))?;
+    report_progress(run, &writer, None, dispatch);
+    Ok(())
+}
+
+fn report_progress(
+    run: &mut PackRun,
+    writer: &ArchiveWriter,
+    current: Option<(String, u64, u64)>,
+    dispatch: &UseReducerDispatcher<AppState>,
+) {
+    let p = writer.progress();
+    run.tar_bytes = p.tar_bytes;
+    run.out_bytes = p.out_bytes;
+    run.blobs_done = p.blobs_done;
+    run.current = current;
+    run.last_ms = now_ms();
+    dispatch.dispatch(Action::PackProgress(run.clone()));
+}

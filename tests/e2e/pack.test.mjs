@@ -1,0 +1,172 @@
+// Pack in the browser, as a person uses it: models ticked in the table are
+// streamed into the file behind a (stubbed) showSaveFilePicker in OPFS; the
+// test reads that file back and checks it with its own tools only — GNU
+// tar, sha256sum -c and Python's tarfile — never with our reader. Also: a
+// corrupted blob stops the pack and leaves no file; Cancel leaves no file;
+// gzip; a model with a missing blob cannot be packed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openApp, writeOpfsTree, stubDirectoryPicker, stubSaveFilePicker, pickerCalls, readOpfsFile, listOpfs, ROOT } from './harness.mjs';
+
+const FIXTURE = path.join(ROOT, 'tests/fixtures/generated/store');
+const SOURCE = path.join(FIXTURE, 'dot-ollama/models');
+const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
+const sha = (b) => 'sha256:' + createHash('sha256').update(b).digest('hex');
+
+function filesUnder(dir, rel = '') {
+  return readdirSync(path.join(dir, rel)).flatMap((name) => {
+    const r = rel ? `${rel}/${name}` : name;
+    return statSync(path.join(dir, r)).isDirectory() ? filesUnder(dir, r) : [{ path: r, bytes: readFileSync(path.join(dir, r)) }];
+  });
+}
+
+let app;
+before(async () => {
+  app = await openApp();
+  await writeOpfsTree(app.page, filesUnder(path.join(FIXTURE, 'dot-ollama')), 'pstore');
+});
+after(async () => {
+  await app?.close();
+});
+
+async function open(target) {
+  const { page } = app;
+  await page.reload();
+  await stubDirectoryPicker(page, target);
+  await page.click('#open-folder');
+  await page.locator('#models tbody tr').first().waitFor();
+}
+
+async function tick(...names) {
+  for (const n of names) await app.page.click(`#models tbody tr[data-name="${n}"] .pack-tick`);
+}
+
+async function packTo(file, run = 1) {
+  const { page } = app;
+  await stubSaveFilePicker(page, file);
+  await page.click('#pack-download');
+  await page.locator(`#pack-result[data-run="${run}"]`).waitFor({ timeout: 120_000 });
+  return page.locator('#pack-result').innerText();
+}
+
+function extract(bytes, flags = '-xf') {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pack-e2e-'));
+  writeFileSync(path.join(dir, 'archive'), bytes);
+  const list = execFileSync('tar', ['-tf', 'archive'], { cwd: dir, encoding: 'utf8' }).trim().split('\n');
+  execFileSync('mkdir', ['out'], { cwd: dir });
+  execFileSync('tar', [flags, '../archive'], { cwd: path.join(dir, 'out') });
+  return { dir, out: path.join(dir, 'out'), list };
+}
+
+test('a packed archive is a plain tar that GNU tar, sha256sum and Python accept, byte for byte', async () => {
+  await open('pstore');
+  const models = ['gemma2:2b', 'llama3.2:latest'];
+  await tick(...models);
+  const summary = await app.page.locator('#pack-summary').innerText();
+  assert.match(summary, /2 model\(s\)/);
+  const result = await packTo('out/pack.tar');
+  assert.match(result, /^Saved pack\.tar/);
+  const calls = await pickerCalls(app.page);
+  assert.match(calls.at(-1).options.suggestedName, /\.ollama\.tar$/);
+  const bytes = await readOpfsFile(app.page, 'out/pack.tar');
+  const { dir, out, list } = extract(bytes);
+  try {
+    assert.deepEqual(list.slice(0, 2), ['ollama-pack.json', 'SHA256SUMS']);
+    const wantBlobs = new Set();
+    for (const m of expected.models.filter((x) => models.includes(x.name))) {
+      const manifest = readFileSync(path.join(SOURCE, m.manifest_path));
+      assert.deepEqual(readFileSync(path.join(out, m.manifest_path)), manifest, `${m.name} manifest byte for byte`);
+      const parsed = JSON.parse(manifest);
+      for (const l of [parsed.config, ...parsed.layers]) wantBlobs.add(l.digest.replace(':', '-'));
+    }
+    for (const b of wantBlobs) assert.deepEqual(readFileSync(path.join(out, 'blobs', b)), readFileSync(path.join(SOURCE, 'blobs', b)), b);
+    const blobEntries = list.filter((e) => e.startsWith('blobs/'));
+    assert.equal(blobEntries.length, wantBlobs.size, 'each blob once (the shared license too)');
+    execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: out });
+    const py = execFileSync('python3', ['-c', 'import tarfile,sys; print(len(tarfile.open(sys.argv[1]).getnames()))', path.join(dir, 'archive')], { encoding: 'utf8' });
+    assert.equal(Number(py.trim()), list.length);
+    const index = JSON.parse(readFileSync(path.join(out, 'ollama-pack.json'), 'utf8'));
+    assert.deepEqual(index.models.map((m) => m.name).sort(), [...models].sort());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.deepEqual(app.errors, []);
+});
+
+test('gzip output is read by tar -xz and verifies', async () => {
+  await open('pstore');
+  await tick('localhost:5000/team/tiny:v1');
+  await app.page.selectOption('#pack-gzip', '6');
+  const result = await packTo('out/tiny.tar.gz');
+  assert.match(result, /^Saved/);
+  const bytes = await readOpfsFile(app.page, 'out/tiny.tar.gz');
+  assert.deepEqual([...bytes.subarray(0, 2)], [0x1f, 0x8b]);
+  const { dir, out } = extract(bytes, '-xzf');
+  try {
+    execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: out });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a model with a missing blob cannot be packed, and says why', async () => {
+  await open('pstore');
+  const broken = expected.blobs.missing[0];
+  await tick(broken.model);
+  assert.match(await app.page.locator('#pack-problems').innerText(), new RegExp(broken.digest));
+  assert.equal(await app.page.locator('#pack-download').isDisabled(), true);
+});
+
+test('a corrupted blob stops the pack, names the model and blob, and leaves no file', async () => {
+  const { page } = app;
+  const gemma = expected.models.find((m) => m.name === 'gemma2:2b');
+  const weights = gemma.layers.find((l) => l.media_type.endsWith('.model')).digest;
+  const files = filesUnder(path.join(FIXTURE, 'dot-ollama')).map((f) => {
+    if (!f.path.endsWith(weights.replace(':', '-'))) return f;
+    const bytes = Buffer.from(f.bytes);
+    bytes[100] ^= 1;
+    return { path: f.path, bytes };
+  });
+  await writeOpfsTree(page, files, 'badstore');
+  await open('badstore');
+  await tick('gemma2:2b');
+  const result = await packTo('out/bad.tar');
+  assert.match(result, /stopped/);
+  assert.ok(result.includes(weights), result);
+  assert.ok(result.includes('gemma2:2b'), result);
+  assert.ok(!(await listOpfs(page, 'out')).includes('bad.tar'), 'the half-written archive is gone');
+});
+
+test('cancel discards the partial archive and leaves the page usable', async () => {
+  const { page } = app;
+  const big = Buffer.alloc(512 << 20, 3);
+  const config = Buffer.from('{"model_family":"llama","model_type":"1B","file_type":"F16"}');
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(config), size: config.length },
+    layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: sha(big), size: big.length }],
+  }));
+  const blob = (b) => `models/blobs/${sha(b).replace(':', '-')}`;
+  await writeOpfsTree(page, [
+    { path: 'models/manifests/registry.ollama.ai/library/big/latest', bytes: manifest },
+    { path: blob(config), bytes: config },
+    { path: blob(big), bytes: big },
+  ], 'pbig');
+  await open('pbig');
+  await tick('big:latest');
+  await stubSaveFilePicker(page, 'out/big.tar');
+  await page.click('#pack-download');
+  await page.waitForFunction(() => Number(document.querySelector('#pack-progress')?.value) > 0, null, { timeout: 60_000 });
+  await page.click('#pack-cancel');
+  await page.locator('#pack-result[data-run="1"]').waitFor({ timeout: 10_000 });
+  assert.match(await page.locator('#pack-result').innerText(), /Cancelled/);
+  assert.ok(!(await listOpfs(page, 'out')).includes('big.tar'), 'no partial archive left');
+  await page.fill('#filter', 'big');
+  assert.equal(await page.locator('#models tbody tr').count(), 1);
+  assert.deepEqual(app.errors, []);
+});
