@@ -71,7 +71,7 @@ const { page } = app;
   const sample = async () => {
     const heap = await cdp.send('Runtime.getHeapUsage');
     const wasm = await page.evaluate(async () => (await import('./ollama_pack.js')).wasmMemoryBytes());
-    samples.push({ t: performance.now(), bytes: heap.usedSize + heap.backingStorageSize + wasm });
+    samples.push({ t: performance.now(), bytes: heap.usedSize + heap.backingStorageSize + wasm, js: heap.usedSize, buffers: heap.backingStorageSize, wasm });
   };
   await sample();
   const t0 = performance.now();
@@ -90,6 +90,7 @@ const { page } = app;
   const peak = (xs) => Math.max(...xs.map((s) => s.bytes));
   const first = samples.filter((s) => s.t >= t0 && s.t < half);
   const second = samples.filter((s) => s.t >= half);
+  if (process.env.BENCH_DEBUG) for (const x of samples.filter((_, i) => i % 10 === 0)) console.log(JSON.stringify({ t: Math.round(x.t - t0), js: x.js >> 20, buffers: x.buffers >> 20, wasm: x.wasm >> 20 }));
   globalThis.browserPack = { ms, peak: peak(samples), first: first.length ? peak(first) : 0, second: second.length ? peak(second) : 0, baseline: samples[0].bytes };
 }
 await page.evaluate(async () => {

@@ -9,6 +9,7 @@ use super::state::{Action, AppState};
 use crate::core::archive::{choose, ArchiveWriter, Choice, PackPlan, WriteOptions};
 use crate::core::source::StoreSource;
 use crate::core::store::StoreReport;
+use crate::web::file_chunks::{FileChunks, CHUNK};
 use crate::web::js::{now_ms, WebError};
 use crate::web::picker::BrowserSource;
 use crate::web::save::SaveTarget;
@@ -16,8 +17,6 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::{UseReducerDispatcher, UseReducerHandle};
-
-const CHUNK: usize = 4 << 20;
 
 pub struct PackRequest {
     pub models: Vec<String>,
@@ -128,22 +127,28 @@ async fn stream(
         .write(&writer.head().map_err(|e| fail(e.to_string()))?)
         .await
         .map_err(|e| fail(e.to_string()))?;
+    let mut chunk = Vec::with_capacity(CHUNK);
     for (i, blob) in blobs.iter().enumerate() {
         target
             .write(&writer.begin_blob(i).map_err(|e| fail(e.to_string()))?)
             .await
             .map_err(|e| fail(e.to_string()))?;
+        let file = source
+            .file(&blob.source_path)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let mut chunks = FileChunks::open(&file).map_err(|e| fail(e.to_string()))?;
         let mut offset = 0;
-        while offset < blob.size {
+        loop {
             if cancel.is_cancelled() {
                 return Err(PackStatus::Cancelled);
             }
-            let chunk = source
-                .read(&blob.source_path, offset, CHUNK)
+            chunks
+                .next_into(&mut chunk)
                 .await
                 .map_err(|e| fail(e.to_string()))?;
             if chunk.is_empty() {
-                break; // end_blob reports the short blob
+                break; // end_blob reports a blob shorter than its manifest says
             }
             offset += chunk.len() as u64;
             let out = writer.blob_data(&chunk).map_err(|e| fail(e.to_string()))?;

@@ -57,16 +57,20 @@ pub async fn resolve(promise: Promise) -> Result<JsValue, WebError> {
         .map_err(|e| WebError::from_js(&e))
 }
 
-/// Calls `target[name](args...)` when it exists and returns the promise.
-pub fn call_method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<Promise, WebError> {
+/// Calls `target[name](args...)` when it exists and returns its result.
+pub fn call(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, WebError> {
     let function: Function = prop(target, name)
         .and_then(|f| f.dyn_into().ok())
         .ok_or_else(|| WebError::Unsupported(format!("this browser has no {name}()")))?;
     let args: js_sys::Array = args.iter().collect();
-    let result = function
+    function
         .apply(target, &args)
-        .map_err(|e| WebError::from_js(&e))?;
-    result
+        .map_err(|e| WebError::from_js(&e))
+}
+
+/// Calls `target[name](args...)` and returns its result as a promise.
+pub fn call_method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<Promise, WebError> {
+    call(target, name, args)?
         .dyn_into::<Promise>()
         .or_else(|v| Ok(Promise::resolve(&v)))
 }

@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod diagnostics;
 pub mod dir_source;
+pub mod file_chunks;
 pub mod files_source;
 pub mod hash_pool;
 pub mod hash_worker;

@@ -233,7 +233,13 @@ impl Job {
     }
 
     fn send_error(&self, e: &reqwest::Error) -> TransportError {
-        if e.is_connect() {
+        if e.is_connect() && describe(e).contains("certificate") {
+            TransportError::Connect(format!(
+                "{}; this system does not trust the registry's TLS certificate: add its CA to \
+                 the system's trusted certificates (or use http:// for a plain-HTTP registry)",
+                describe(e)
+            ))
+        } else if e.is_connect() {
             TransportError::Connect(describe(e))
         } else if e.is_timeout() {
             TransportError::Stalled

@@ -403,6 +403,7 @@ fn calls_out_of_order_are_errors_not_panics() {
     assert!(matches!(plan, PackPlanError::UnknownModels(_)));
     let plan = plan_for(&s.src, &names(&["alpha:8b"])).unwrap();
     let mut w = ArchiveWriter::new(plan.clone(), WriteOptions::default()).unwrap();
+    assert_eq!(w.next_blob(), None);
     assert!(matches!(w.begin_blob(0), Err(PackError::OutOfOrder(_))));
     assert!(matches!(w.blob_data(b"x"), Err(PackError::OutOfOrder(_))));
     assert!(matches!(w.finish(), Err(PackError::OutOfOrder(_))));
@@ -500,4 +501,25 @@ fn suggested_names_and_sizes_before_writing() {
     // Blob sizes counted once, plus headers, padding and the end blocks.
     assert!(two.archive_size() > two.blob_bytes() + 9 * 512 + 1024);
     assert!(two.archive_size() < two.blob_bytes() + 20 * 512 + 1024 + 4096);
+}
+
+#[test]
+fn an_empty_blob_is_an_empty_entry() {
+    let mut src = MemSource::new();
+    let cfg = br#"{"model_family":"e"}"#.to_vec();
+    for b in [&cfg[..], b""] {
+        let path = format!("models/blobs/{}", Digest::of(b).blob_file_name());
+        src.add_file(&path, b.to_vec(), T);
+    }
+    let m = "models/manifests/registry.ollama.ai/library/empty/latest";
+    src.add_file(m, manifest(&cfg, &[b""]), T);
+    let plan = plan_for(&src, &names(&["empty"])).unwrap();
+    let (tar, _) = write(&src, plan.clone(), WriteOptions::default(), 1).unwrap();
+    assert_eq!(tar.len() as u64, plan.archive_size());
+    let got = entries(&tar);
+    assert_eq!(
+        got[3].0,
+        format!("blobs/{}", Digest::of(b"").blob_file_name())
+    );
+    assert!(got[3].2.is_empty());
 }

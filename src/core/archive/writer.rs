@@ -135,11 +135,11 @@ impl ArchiveWriter {
         self.progress
     }
 
-    /// The blob [`Self::begin_blob`] expects next; `None` once all are in
-    /// (then [`Self::finish`]) or while a blob is open.
+    /// The blob [`Self::begin_blob`] expects next; `None` before
+    /// [`Self::head`], while a blob is open, and once all are in (then
+    /// [`Self::finish`]).
     pub fn next_blob(&self) -> Option<usize> {
         match self.stage {
-            Stage::Head => (!self.plan.blobs().is_empty()).then_some(0),
             Stage::Blobs { next } => (next < self.plan.blobs().len()).then_some(next),
             _ => None,
         }

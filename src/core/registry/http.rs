@@ -198,6 +198,15 @@ pub fn colon(message: &str) -> String {
     }
 }
 
+/// `"s"` unless `n` is 1.
+pub fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 /// The message of a registry error body (`{"errors":[{"code","message"}]}`),
 /// or the start of the body as text, or `None` when there is nothing.
 pub fn registry_error_message(body: &[u8]) -> Option<String> {

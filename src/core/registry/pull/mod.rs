@@ -163,8 +163,9 @@ pub enum PullError {
     )]
     DigestMismatch { digest: Digest, actual: Digest },
     #[error(
-        "gave up on {what} after {attempts} attempts ({last}); run the same pull again to \
-         continue where it stopped"
+        "gave up on {what} after {attempts} attempt{} ({last}); run the same pull again to \
+         continue where it stopped",
+        super::http::plural(*.attempts)
     )]
     GaveUp {
         what: String,

@@ -105,7 +105,10 @@ pub enum PushError {
     ManifestChanged { expected: Digest, actual: Digest },
     #[error("the registry answered {what} without a Location header")]
     NoLocation { what: String },
-    #[error("gave up on {what} after {attempts} attempts ({last}); run the push again")]
+    #[error(
+        "gave up on {what} after {attempts} attempt{} ({last}); run the push again",
+        super::http::plural(*.attempts)
+    )]
     GaveUp {
         what: String,
         attempts: u32,

@@ -1,6 +1,6 @@
 //! Test support: drives a pull or push machine against a [`FakeRegistry`]
 //! the way a real driver would, with requests interleaved in a
-//! pseudo-random order (from a seed), bodies cut into random chunks, and a
+//! pseudo-random order (from a seed), bodies cut by `random_chunks`, and a
 //! [`Disk`] in memory for partial files, part records, blobs and manifests.
 
 use super::fake_registry::{body_bytes, FakeRegistry, Reply};
@@ -10,6 +10,7 @@ use crate::core::registry::pull::{
     LocalBlobs, PartRecord, Pull, PullAction, PullError, PullSummary,
 };
 use crate::core::registry::push::{Push, PushAction, PushError, PushSummary};
+use crate::core::testing::random_chunks;
 use std::collections::BTreeMap;
 
 /// Files by path under the models folder, and the file steps in order.
@@ -64,6 +65,8 @@ struct InFlight {
     target: BodyTarget,
     sent: usize,
     written: u64,
+    /// Sizes of the body chunks still to deliver (`random_chunks`).
+    chunks: std::collections::VecDeque<usize>,
 }
 
 /// The requests under way, advanced one small step at a time.
@@ -102,6 +105,7 @@ impl Net {
             target: BodyTarget::Discard,
             sent: 0,
             written: 0,
+            chunks: Default::default(),
         });
     }
 
@@ -129,6 +133,10 @@ impl Net {
                 return m.on_failed(id, TransportError::Stalled);
             }
             f.target = m.on_response(id, reply.response.clone());
+            let seed = self.state ^ id.0;
+            f.chunks = random_chunks(&reply.body, seed, self.max_chunk)
+                .map(<[u8]>::len)
+                .collect();
             f.reply = Some(reply);
             return;
         };
@@ -149,8 +157,8 @@ impl Net {
                 m.on_end(id)
             };
         }
-        let n = 1 + self.rand(self.max_chunk);
         let f = &mut self.flights[k];
+        let n = f.chunks.pop_front().unwrap_or(1);
         let reply = f.reply.as_ref().expect("answered");
         let mut end = (f.sent + n).min(limit);
         if let BodyTarget::Write { digest, .. } = &f.target {
