@@ -10,7 +10,16 @@ self.onmessage = async (event) => {
   const { id, file } = event.data;
   try {
     await ready;
-    const result = await hashFile(file, (bytes) => self.postMessage({ id, type: 'progress', bytes }));
+    // Progress at most every 200 ms: each message re-renders the page, and
+    // on a 2-core machine that time is taken from the hashing.
+    let last = 0;
+    const progress = (bytes) => {
+      const now = performance.now();
+      if (now - last < 200) return;
+      last = now;
+      self.postMessage({ id, type: 'progress', bytes });
+    };
+    const result = await hashFile(file, progress);
     self.postMessage({ id, type: 'done', hex: result.hex, bytes: result.bytes });
   } catch (error) {
     self.postMessage({ id, type: 'error', message: String(error?.message ?? error) });
