@@ -170,3 +170,25 @@ test('cancel discards the partial archive and leaves the page usable', async () 
   assert.equal(await page.locator('#models tbody tr').count(), 1);
   assert.deepEqual(app.errors, []);
 });
+
+test('without showSaveFilePicker the archive is downloaded, built in memory, and still a valid tar', async () => {
+  const { page } = app;
+  await open('pstore');
+  await page.evaluate(() => { window.showSaveFilePicker = undefined; });
+  await tick('gemma2:2b');
+  const download = page.waitForEvent('download');
+  await page.click('#pack-download');
+  const file = await download;
+  assert.equal(file.suggestedFilename(), 'gemma2_2b.ollama.tar');
+  await page.locator('#pack-result[data-run="1"]').waitFor();
+  assert.match(await page.locator('#pack-result').innerText(), /^Saved/);
+  const bytes = readFileSync(await file.path());
+  const { dir, out, list } = extract(bytes);
+  try {
+    assert.deepEqual(list.slice(0, 2), ['ollama-pack.json', 'SHA256SUMS']);
+    execFileSync('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], { cwd: out });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.deepEqual(app.errors, []);
+});
