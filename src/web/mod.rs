@@ -13,3 +13,4 @@ pub mod js;
 pub mod opfs;
 pub mod picker;
 pub mod save;
+pub mod stream_download;

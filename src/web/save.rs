@@ -1,10 +1,12 @@
 //! Where an archive goes. In: a suggested file name, then output bytes.
 //! Out: a [`SaveTarget`] — a file from `showSaveFilePicker` written through
 //! a writable stream (flat memory, any size) that is aborted and removed
-//! on failure or Cancel, or, where the browser has no save picker, a
-//! download assembled in memory up to [`MEMORY_LIMIT`].
+//! on failure or Cancel; where the browser has no save picker, a download
+//! streamed through a service worker (`stream_download`); where that
+//! cannot run either, a download assembled in memory up to [`MEMORY_LIMIT`].
 
 use super::js::{call_method, prop, resolve, window, WebError};
+use super::stream_download::{self, StreamDownload};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{FileSystemFileHandle, FileSystemWritableFileStream};
@@ -16,6 +18,10 @@ pub enum SaveTarget {
     File {
         handle: FileSystemFileHandle,
         writable: FileSystemWritableFileStream,
+        name: String,
+    },
+    Stream {
+        download: StreamDownload,
         name: String,
     },
     Memory {
@@ -59,6 +65,14 @@ impl SaveTarget {
     /// [`MEMORY_LIMIT`] bytes when the browser has no save picker).
     pub async fn choose(suggested: &str, size: u64) -> Result<Self, WebError> {
         if !has_save_picker() {
+            if stream_download::available() {
+                if let Ok(download) = StreamDownload::open(suggested, Some(size)).await {
+                    return Ok(Self::Stream {
+                        download,
+                        name: suggested.to_string(),
+                    });
+                }
+            }
             if size > MEMORY_LIMIT {
                 return Err(WebError::Unsupported(format!(
                     "This browser cannot stream a file to disk (no showSaveFilePicker), and this archive ({} MB) is larger than the {} MB it can build in memory. Use Chrome or Edge, or the ollama-pack command line.",
@@ -91,7 +105,7 @@ impl SaveTarget {
 
     pub fn name(&self) -> &str {
         match self {
-            Self::File { name, .. } | Self::Memory { name, .. } => name,
+            Self::File { name, .. } | Self::Stream { name, .. } | Self::Memory { name, .. } => name,
         }
     }
 
@@ -106,6 +120,7 @@ impl SaveTarget {
                     .map_err(|e| WebError::from_js(&e))?;
                 resolve(promise).await.map(|_| ()).map_err(disk_full)
             }
+            Self::Stream { download, .. } => download.write(bytes).await,
             Self::Memory {
                 parts,
                 bytes: total,
@@ -125,6 +140,7 @@ impl SaveTarget {
                 .await
                 .map(|_| ())
                 .map_err(disk_full),
+            Self::Stream { download, .. } => download.finish(),
             Self::Memory { parts, name, .. } => download(&parts, &name),
         }
     }
@@ -133,14 +149,17 @@ impl SaveTarget {
     /// keeps nothing of this pack) and the file the picker created is
     /// removed where the browser allows it.
     pub async fn discard(self) {
-        if let Self::File {
-            handle, writable, ..
-        } = self
-        {
-            let _ = resolve(writable.abort()).await;
-            if let Ok(promise) = call_method(&handle, "remove", &[]) {
-                let _ = resolve(promise).await;
+        match self {
+            Self::File {
+                handle, writable, ..
+            } => {
+                let _ = resolve(writable.abort()).await;
+                if let Ok(promise) = call_method(&handle, "remove", &[]) {
+                    let _ = resolve(promise).await;
+                }
             }
+            Self::Stream { download, .. } => download.discard(),
+            Self::Memory { .. } => {}
         }
     }
 }

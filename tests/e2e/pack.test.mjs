@@ -171,10 +171,13 @@ test('cancel discards the partial archive and leaves the page usable', async () 
   assert.deepEqual(app.errors, []);
 });
 
-test('without showSaveFilePicker the archive is downloaded, built in memory, and still a valid tar', async () => {
+async function downloadWithoutPicker({ serviceWorker }) {
   const { page } = app;
   await open('pstore');
-  await page.evaluate(() => { window.showSaveFilePicker = undefined; });
+  await page.evaluate((sw) => {
+    window.showSaveFilePicker = undefined;
+    if (!sw) Object.defineProperty(navigator, 'serviceWorker', { value: undefined });
+  }, serviceWorker);
   await tick('gemma2:2b');
   const download = page.waitForEvent('download');
   await page.click('#pack-download');
@@ -191,4 +194,15 @@ test('without showSaveFilePicker the archive is downloaded, built in memory, and
     rmSync(dir, { recursive: true, force: true });
   }
   assert.deepEqual(app.errors, []);
+  return page;
+}
+
+test('without showSaveFilePicker the archive streams through a service worker as a download', async () => {
+  const page = await downloadWithoutPicker({ serviceWorker: true });
+  const scripts = await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map((r) => r.active?.scriptURL));
+  assert.ok(scripts.some((s) => s?.endsWith('/download-sw.js')), `download worker registered: ${scripts}`);
+});
+
+test('without a save picker or service workers the archive is built in memory and downloaded', async () => {
+  await downloadWithoutPicker({ serviceWorker: false });
 });
