@@ -321,7 +321,7 @@ fn wrong_folder_or_archive_exits_2() {
     let file = fixture().join("expected.json");
     let (code, _, stderr) = verify(&[file.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("archives is not supported yet"), "{stderr}");
+    assert!(stderr.contains("not a tar archive"), "{stderr}");
 }
 
 #[test]

@@ -8,10 +8,13 @@ mod pack;
 mod pull;
 mod push;
 mod table;
+mod unpack;
 mod verify;
+mod verify_archive;
 
 pub use fs_source::FsSource;
 
+use crate::core::archive::read::Existing;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,10 +42,13 @@ enum Command {
         json: bool,
     },
     /// Re-hash the blobs of a models folder (all models, or the ones named) and report
-    /// every mismatch, missing or wrong-size blob, with a verdict per model.
+    /// every mismatch, missing or wrong-size blob, with a verdict per model. Given an
+    /// archive file (.tar, .tar.gz, .tar.zst, .ollamazip; ours or another tool's),
+    /// verify it in one pass: every blob against its name and its manifests, index and
+    /// SHA256SUMS, truncation, data after the end, unsafe entries.
     /// Exit 0 all good, 1 problems found, 2 could not run.
     Verify {
-        /// The models folder or its parent .ollama folder.
+        /// The models folder or its parent .ollama folder, or an archive file.
         dir: PathBuf,
         /// Models to verify, as `ollama list` names them or as typed
         /// (gemma2:2b; gemma2 means gemma2:latest). All models when none.
@@ -102,6 +108,26 @@ enum Command {
     /// run (bad reference, not a models folder, unknown or incomplete model, login
     /// needed); 130 interrupted.
     Push(push::Args),
+    /// Import the models of an archive (ours, ollamazip, a tar of ~/.ollama or of a
+    /// models folder; plain, gzip or zstd) into a models folder, verified as they stream:
+    /// blobs already there are skipped, new ones are written under a temporary name and
+    /// made final only once their digest matches, manifests are written last, byte for
+    /// byte. A hostile or damaged archive is refused and the folder left as it was.
+    /// Exit 0 imported; 1 refused, conflicting, or some models skipped; 2 could not run.
+    Unpack {
+        /// The archive file.
+        archive: PathBuf,
+        /// The models folder (~/.ollama/models), its parent .ollama, or an empty folder
+        /// that becomes a models folder.
+        #[arg(short = 'C', long = "directory", value_name = "DIR")]
+        dir: PathBuf,
+        /// Overwrite a model that is already there with other content.
+        #[arg(long, conflicts_with = "keep")]
+        replace: bool,
+        /// Keep a model that is already there with other content; import the rest.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -143,5 +169,19 @@ pub fn run() -> ExitCode {
         }),
         Command::Pull(args) => pull::run(&args),
         Command::Push(args) => push::run(&args),
+        Command::Unpack {
+            archive,
+            dir,
+            replace,
+            keep,
+        } => unpack::run(&unpack::Options {
+            archive,
+            dir,
+            existing: match (replace, keep) {
+                (true, _) => Existing::Replace,
+                (_, true) => Existing::Keep,
+                _ => Existing::Refuse,
+            },
+        }),
     }
 }

@@ -38,6 +38,17 @@ pub struct Options {
 }
 
 pub fn run(opts: &Options) -> ExitCode {
+    if opts.dir.is_file() {
+        if !opts.models.is_empty() || opts.orphans || opts.quick_state.is_some() {
+            eprintln!(
+                "ollama-pack: {}: is an archive; MODEL names, --orphans and --quick-state \
+                 apply to a models folder only",
+                opts.dir.display()
+            );
+            return ExitCode::from(2);
+        }
+        return super::verify_archive::run(&opts.dir, opts.json);
+    }
     match verify(opts) {
         Ok(report) => {
             if report.has_problems() {
@@ -55,13 +66,6 @@ pub fn run(opts: &Options) -> ExitCode {
 
 fn verify(opts: &Options) -> Result<VerifyReport, String> {
     let dir = &opts.dir;
-    if dir.is_file() {
-        return Err(format!(
-            "{}: is a file; verifying archives is not supported yet. Give a models folder \
-             (~/.ollama or ~/.ollama/models).",
-            dir.display()
-        ));
-    }
     let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let source = FsSource::new(&root);
     let report = pollster::block_on(scan_store(&source, &root.to_string_lossy()))

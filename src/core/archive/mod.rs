@@ -13,6 +13,7 @@ pub mod choose;
 pub mod format;
 pub mod header;
 pub mod plan;
+pub mod read;
 mod sink;
 pub mod writer;
 
