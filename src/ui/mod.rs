@@ -2,6 +2,8 @@
 //! toolbar, store summary, models table and model detail. Components render
 //! state only; I/O is started in [`tasks`] through the `web` layer.
 
+mod archive;
+mod archive_task;
 mod detail;
 mod pack;
 mod pack_run;
@@ -34,6 +36,7 @@ fn app() -> Html {
             </header>
             <toolbar::Toolbar state={state.clone()} />
             { phase_banner(&state) }
+            <archive::ArchivePanel state={state.clone()} />
             if let (Phase::Ready, Some(report)) = (&state.phase, &state.report) {
                 <summary::Summary report={report.clone()} open_ms={state.open_ms} />
                 <verify::VerifyPanel state={state.clone()} />

@@ -1,6 +1,7 @@
 //! The app's state and every change to it. In: [`Action`]s from components
 //! and background tasks. Out: a new [`AppState`] (Yew `Reducible`); no I/O.
 
+use super::archive_task::ArchiveRun;
 use super::pack_run::{CancelFlag, PackRun, PackStatus};
 use super::verify_run::VerifyRun;
 use crate::core::digest::Digest;
@@ -69,6 +70,9 @@ pub struct AppState {
     pub pack_cancel: Option<CancelFlag>,
     /// Why a pack could not start.
     pub pack_error: Option<String>,
+    /// The archive being read or last read.
+    pub archive: Option<Rc<ArchiveRun>>,
+    pub archive_cancel: Option<CancelFlag>,
 }
 
 /// Cheap equality for Yew's re-render checks: shared data by pointer.
@@ -90,6 +94,7 @@ impl PartialEq for AppState {
             && self.pack_selection == o.pack_selection
             && self.pack == o.pack
             && self.pack_error == o.pack_error
+            && self.archive == o.archive
             && match (&self.verify, &o.verify) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (a, b) => a.is_none() && b.is_none(),
@@ -118,6 +123,8 @@ impl Default for AppState {
             pack: None,
             pack_cancel: None,
             pack_error: None,
+            archive: None,
+            archive_cancel: None,
         }
     }
 }
@@ -169,6 +176,11 @@ pub enum Action {
         status: PackStatus,
         now_ms: f64,
     },
+    ArchiveStarted {
+        run: ArchiveRun,
+        cancel: CancelFlag,
+    },
+    ArchiveProgress(ArchiveRun),
 }
 
 impl Reducible for AppState {
@@ -195,6 +207,8 @@ impl Reducible for AppState {
                     generation,
                     sort: s.sort,
                     memory: s.memory,
+                    archive: s.archive,
+                    archive_cancel: s.archive_cancel,
                     ..AppState::default()
                 };
                 s.phase = Phase::Ready;
@@ -250,6 +264,16 @@ impl Reducible for AppState {
                 s.verify = Some(Rc::new(run));
             }
             Action::VerifyFailed(message) => s.phase = Phase::Failed(message),
+            Action::ArchiveStarted { run, cancel } => {
+                s.archive = Some(Rc::new(run));
+                s.archive_cancel = Some(cancel);
+            }
+            Action::ArchiveProgress(run) if s.archive.as_ref().is_some_and(|a| a.id == run.id) => {
+                if run.report.is_some() || run.cancelled || run.error.is_some() {
+                    s.archive_cancel = None;
+                }
+                s.archive = Some(Rc::new(run));
+            }
             Action::TogglePack(name) => {
                 if !s.pack_selection.remove(&name) {
                     s.pack_selection.insert(name);

@@ -1,0 +1,116 @@
+//! The archive panel. In: the state's archive run and a file the user
+//! picks. Out: the archive's kind (ours, ollamazip, a tar of ~/.ollama…),
+//! progress of the one verifying pass with MB/s, then a verdict, every
+//! model with its ID, size and verdict naming any bad blob, and the
+//! archive's problems and notes.
+
+use super::archive_task::{self, ArchiveRun};
+use super::state::AppState;
+use crate::core::archive::read::ArchiveReport;
+use crate::core::format::human_bytes;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub state: UseReducerHandle<AppState>,
+}
+
+fn progress(run: &ArchiveRun) -> Html {
+    let percent = if run.size == 0 {
+        100.0
+    } else {
+        run.read as f64 / run.size as f64 * 100.0
+    };
+    html! {
+        <div>
+            <progress id="archive-progress" max="100" value={format!("{percent:.1}")}></progress>
+            <p class="muted">{ format!("{} of {} read · {:.0} MB/s", human_bytes(run.read), human_bytes(run.size), run.speed() / 1e6) }</p>
+        </div>
+    }
+}
+
+fn verdict(r: &ArchiveReport) -> Html {
+    let t = &r.totals;
+    let (class, text) = if r.is_intact() {
+        (
+            "info",
+            format!(
+                "Intact: {} model(s), {} blob(s), {} — every blob matches its digest.",
+                t.models,
+                t.blobs,
+                human_bytes(t.blob_bytes)
+            ),
+        )
+    } else {
+        (
+            "error",
+            format!(
+                "Problems: {} of {} model(s) intact; {} problem(s) with the archive.",
+                t.models_ok,
+                t.models,
+                r.problems.len()
+            ),
+        )
+    };
+    html! { <p id="archive-verdict" class={class}>{ text }</p> }
+}
+
+fn report(r: &ArchiveReport) -> Html {
+    html! {
+        <>
+            <p id="archive-kind">{ format!("This is {}.", r.description) }</p>
+            { verdict(r) }
+            if let Some(e) = &r.error { <p class="error" id="archive-error">{ e.to_string() }</p> }
+            <table id="archive-models">
+                <thead><tr><th>{ "Model" }</th><th>{ "ID" }</th><th>{ "Size" }</th><th>{ "Verdict" }</th></tr></thead>
+                <tbody>{ for r.models.iter().map(|m| html! {
+                    <tr data-name={m.name.clone()} class={if m.ok { "ok" } else { "has-problem" }}>
+                        <td>{ &m.name }</td><td class="mono">{ &m.id }</td><td>{ human_bytes(m.size) }</td>
+                        <td class={if m.ok { "ok" } else { "bad" }}>{ if m.ok { "intact".to_string() } else { m.problems.join("; ") } }</td>
+                    </tr>
+                }) }</tbody>
+            </table>
+            if !r.problems.is_empty() { <div class="error" id="archive-problems"><ul>{ for r.problems.iter().map(|p| html!{ <li><code>{ &p.path }</code>{ format!(": {}", p.message) }</li> }) }</ul></div> }
+            if !r.notes.is_empty() { <details class="warning" id="archive-notes"><summary>{ format!("{} note(s)", r.notes.len()) }</summary><ul>{ for r.notes.iter().map(|p| html!{ <li><code>{ &p.path }</code>{ format!(": {}", p.message) }</li> }) }</ul></details> }
+        </>
+    }
+}
+
+#[function_component(ArchivePanel)]
+pub fn archive_panel(props: &Props) -> Html {
+    let state = &props.state;
+    let on_file = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                archive_task::start(&state, file);
+            }
+            input.set_value("");
+        })
+    };
+    let cancel = state
+        .archive_cancel
+        .clone()
+        .map(|c| Callback::from(move |_| c.cancel()));
+    html! {
+        <section class="archive" id="archive">
+            <h2>{ "Open an archive" }</h2>
+            <p class="muted">{ "Check an archive before you carry it or import it: ours (.tar, .tar.gz), ollamazip (.ollamazip, zstd or gzip), a Model Manager export, or a plain tar of ~/.ollama. It is read once, hashing every blob as it passes; nothing is written." }</p>
+            <div class="toolbar">
+                <label>{ "Archive " }<input type="file" id="archive-input" onchange={on_file} /></label>
+                if let Some(cancel) = cancel { <button id="archive-cancel" onclick={cancel}>{ "Cancel" }</button> }
+            </div>
+            if let Some(run) = &state.archive {
+                <div id="archive-result" data-run={run.id.to_string()} data-done={(run.report.is_some() || run.cancelled || run.error.is_some()).to_string()}>
+                    <h3>{ &run.name }</h3>
+                    if let Some(r) = &run.report { { report(r) } }
+                    else if run.cancelled { <p class="warning">{ "Cancelled." }</p> }
+                    else if let Some(e) = &run.error { <p class="error" id="archive-error">{ e }</p> }
+                    else { { progress(run) } }
+                </div>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,112 @@
+//! Opens an archive file and verifies it in one streaming pass. In: a
+//! `File` chosen by the user. Out: progress and, at the end, the core's
+//! `ArchiveReport` (layout, models with verdicts, bad blobs, problems),
+//! dispatched to the state. Memory stays flat: one chunk at a time.
+
+use super::pack_run::CancelFlag;
+use super::state::{Action, AppState};
+use crate::core::archive::read::{ArchiveReader, ArchiveReport, ArchiveVerifier, ReadOptions};
+use crate::web::file_chunks::{FileChunks, CHUNK};
+use crate::web::js::now_ms;
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::File;
+use yew::{UseReducerDispatcher, UseReducerHandle};
+
+#[derive(Clone, PartialEq)]
+pub struct ArchiveRun {
+    pub id: u32,
+    pub name: String,
+    pub size: u64,
+    pub read: u64,
+    pub started_ms: f64,
+    pub last_ms: f64,
+    pub report: Option<Rc<ArchiveReport>>,
+    pub cancelled: bool,
+    /// The browser could not read the file.
+    pub error: Option<String>,
+}
+
+impl ArchiveRun {
+    pub fn speed(&self) -> f64 {
+        let secs = (self.last_ms - self.started_ms) / 1000.0;
+        if secs > 0.0 {
+            self.read as f64 / secs
+        } else {
+            0.0
+        }
+    }
+}
+
+pub fn start(state: &UseReducerHandle<AppState>, file: File) {
+    if let Some(cancel) = &state.archive_cancel {
+        cancel.cancel();
+    }
+    let dispatch = state.dispatcher();
+    let id = state.archive.as_ref().map_or(1, |r| r.id + 1);
+    let cancel = CancelFlag::default();
+    let run = ArchiveRun {
+        id,
+        name: file.name(),
+        size: file.size() as u64,
+        read: 0,
+        started_ms: now_ms(),
+        last_ms: now_ms(),
+        report: None,
+        cancelled: false,
+        error: None,
+    };
+    dispatch.dispatch(Action::ArchiveStarted {
+        run: run.clone(),
+        cancel: cancel.clone(),
+    });
+    spawn_local(async move {
+        let outcome = read_and_verify(&file, run.clone(), &cancel, &dispatch).await;
+        let mut run = run;
+        run.last_ms = now_ms();
+        match outcome {
+            Ok(Some(report)) => {
+                run.read = run.size;
+                run.report = Some(Rc::new(report));
+            }
+            Ok(None) => run.cancelled = true,
+            Err(e) => run.error = Some(e),
+        }
+        dispatch.dispatch(Action::ArchiveProgress(run));
+    });
+}
+
+/// The report, `None` when cancelled, or why the file could not be read.
+async fn read_and_verify(
+    file: &File,
+    mut run: ArchiveRun,
+    cancel: &CancelFlag,
+    dispatch: &UseReducerDispatcher<AppState>,
+) -> Result<Option<ArchiveReport>, String> {
+    let mut reader = ArchiveReader::new(ReadOptions {
+        input_size: Some(run.size),
+        ..ReadOptions::default()
+    });
+    let mut verifier = ArchiveVerifier::new();
+    let mut chunks = FileChunks::open(file).map_err(|e| e.to_string())?;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    loop {
+        if cancel.is_cancelled() {
+            return Ok(None);
+        }
+        chunks
+            .next_into(&mut chunk)
+            .await
+            .map_err(|e| format!("the file could not be read: {e}"))?;
+        if chunk.is_empty() {
+            let error = reader.finish(&mut |e| verifier.event(&e)).err();
+            return Ok(Some(verifier.finish(error).0));
+        }
+        if let Err(e) = reader.feed(&chunk, &mut |ev| verifier.event(&ev)) {
+            return Ok(Some(verifier.finish(Some(e)).0));
+        }
+        run.read += chunk.len() as u64;
+        run.last_ms = now_ms();
+        dispatch.dispatch(Action::ArchiveProgress(run.clone()));
+    }
+}

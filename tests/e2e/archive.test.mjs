@@ -1,0 +1,72 @@
+// Opening an archive in the browser, as a person does: pick a file; the page
+// names its kind, verifies every blob in one streaming pass and lists the
+// models with their IDs. Archives come from real peer tools (GNU tar,
+// Python tarfile, bsdtar, PyPI ollamazip, a Model-Manager-style tar.gz;
+// tests/fixtures/archives/make_archives.py); IDs are checked against the
+// SHA-256 node computes of the source manifests. A corrupted blob and a
+// hostile archive are named, not swallowed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { openApp, ROOT } from './harness.mjs';
+
+const DIR = path.join(ROOT, 'tests/fixtures/generated/archives');
+if (!existsSync(path.join(DIR, 'peer/expected.json'))) throw new Error('missing fixtures: run tests/fixtures/archives/make_archives.py');
+const peers = JSON.parse(readFileSync(path.join(DIR, 'peer/expected.json'), 'utf8'));
+const SOURCE = path.join(DIR, 'source/.ollama/models/manifests');
+
+function idOf(name) {
+  // name → manifests/<host>/<ns>/<model>/<tag>, as Ollama stores it.
+  let [rest, tag] = [name, 'latest'];
+  const colon = name.lastIndexOf(':');
+  if (colon > name.lastIndexOf('/')) [rest, tag] = [name.slice(0, colon), name.slice(colon + 1)];
+  const parts = rest.split('/');
+  const [host, ns, model] = parts.length === 3 ? parts : parts.length === 2 ? ['registry.ollama.ai', ...parts] : ['registry.ollama.ai', 'library', parts[0]];
+  const bytes = readFileSync(path.join(SOURCE, host, ns, model, tag));
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+}
+
+let app;
+before(async () => {
+  app = await openApp();
+});
+after(async () => {
+  await app?.close();
+});
+
+let runs = 0;
+async function openArchive(file) {
+  const { page } = app;
+  await page.setInputFiles('#archive-input', file);
+  runs += 1;
+  await page.locator(`#archive-result[data-run="${runs}"][data-done="true"]`).waitFor({ timeout: 60_000 });
+  return page;
+}
+
+for (const name of ['gnutar-pax-dot-ollama.tar', 'python-pax-contents.tar.gz', 'ollamazip-zstd.ollamazip', 'gemma2_2b_model.tar.gz', 'bsdtar-models.tar.zst']) {
+  test(`${name} (${peers[name].tool}) is recognised, verified intact, with the right IDs`, async () => {
+    const page = await openArchive(path.join(DIR, 'peer', name));
+    assert.match(await page.locator('#archive-verdict').innerText(), /^Intact/);
+    const rows = await page.locator('#archive-models tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.name, tr.children[1].innerText]));
+    assert.deepEqual(rows.map(([n]) => n).sort(), [...peers[name].models].sort());
+    for (const [model, id] of rows) assert.equal(id, idOf(model), `${model} ID`);
+    assert.deepEqual(app.errors, []);
+  });
+}
+
+test('a corrupted blob is named, and its model fails', async () => {
+  const expected = JSON.parse(readFileSync(path.join(DIR, 'hostile/blob-corrupted.tar.json'), 'utf8'));
+  const page = await openArchive(path.join(DIR, 'hostile/blob-corrupted.tar'));
+  assert.match(await page.locator('#archive-verdict').innerText(), /^Problems/);
+  const bad = await page.locator('#archive-models tbody tr.has-problem').allInnerTexts();
+  assert.ok(bad.length >= 1 && bad.some((t) => t.includes(expected.problem)), `${bad} names ${expected.problem}`);
+});
+
+test('a hostile archive (a symlink) is refused with a clear message', async () => {
+  const page = await openArchive(path.join(DIR, 'hostile/symlink.tar'));
+  assert.match(await page.locator('#archive-verdict').innerText(), /^Problems/);
+  assert.match(await page.locator('#archive-error').innerText(), /symbolic link/);
+  assert.deepEqual(app.errors, []);
+});
