@@ -25,6 +25,8 @@ pub struct ArchiveRun {
     pub cancelled: bool,
     /// The browser could not read the file.
     pub error: Option<String>,
+    /// The archive itself, for an import after the check.
+    pub file: File,
 }
 
 impl ArchiveRun {
@@ -55,6 +57,7 @@ pub fn start(state: &UseReducerHandle<AppState>, file: File) {
         report: None,
         cancelled: false,
         error: None,
+        file: file.clone(),
     };
     dispatch.dispatch(Action::ArchiveStarted {
         run: run.clone(),

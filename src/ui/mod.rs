@@ -5,6 +5,7 @@
 mod archive;
 mod archive_task;
 mod detail;
+mod import_task;
 mod pack;
 mod pack_run;
 mod pack_task;

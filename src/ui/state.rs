@@ -2,6 +2,7 @@
 //! and background tasks. Out: a new [`AppState`] (Yew `Reducible`); no I/O.
 
 use super::archive_task::ArchiveRun;
+use super::import_task::ImportStatus;
 use super::pack_run::{CancelFlag, PackRun, PackStatus};
 use super::verify_run::VerifyRun;
 use crate::core::digest::Digest;
@@ -73,6 +74,8 @@ pub struct AppState {
     /// The archive being read or last read.
     pub archive: Option<Rc<ArchiveRun>>,
     pub archive_cancel: Option<CancelFlag>,
+    /// The last import of an archive into the open folder.
+    pub import: Option<ImportStatus>,
 }
 
 /// Cheap equality for Yew's re-render checks: shared data by pointer.
@@ -95,6 +98,7 @@ impl PartialEq for AppState {
             && self.pack == o.pack
             && self.pack_error == o.pack_error
             && self.archive == o.archive
+            && self.import == o.import
             && match (&self.verify, &o.verify) {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (a, b) => a.is_none() && b.is_none(),
@@ -125,6 +129,7 @@ impl Default for AppState {
             pack_error: None,
             archive: None,
             archive_cancel: None,
+            import: None,
         }
     }
 }
@@ -181,6 +186,7 @@ pub enum Action {
         cancel: CancelFlag,
     },
     ArchiveProgress(ArchiveRun),
+    Import(ImportStatus),
 }
 
 impl Reducible for AppState {
@@ -209,6 +215,7 @@ impl Reducible for AppState {
                     memory: s.memory,
                     archive: s.archive,
                     archive_cancel: s.archive_cancel,
+                    import: s.import,
                     ..AppState::default()
                 };
                 s.phase = Phase::Ready;
@@ -274,6 +281,7 @@ impl Reducible for AppState {
                 }
                 s.archive = Some(Rc::new(run));
             }
+            Action::Import(status) => s.import = Some(status),
             Action::TogglePack(name) => {
                 if !s.pack_selection.remove(&name) {
                     s.pack_selection.insert(name);

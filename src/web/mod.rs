@@ -13,4 +13,5 @@ pub mod js;
 pub mod opfs;
 pub mod picker;
 pub mod save;
+pub mod store_writer;
 pub mod stream_download;

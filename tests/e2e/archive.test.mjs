@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { openApp, ROOT } from './harness.mjs';
+import { openApp, stubDirectoryPicker, listOpfs, ROOT } from './harness.mjs';
 
 const DIR = path.join(ROOT, 'tests/fixtures/generated/archives');
 if (!existsSync(path.join(DIR, 'peer/expected.json'))) throw new Error('missing fixtures: run tests/fixtures/archives/make_archives.py');
@@ -69,4 +69,56 @@ test('a hostile archive (a symlink) is refused with a clear message', async () =
   assert.match(await page.locator('#archive-verdict').innerText(), /^Problems/);
   assert.match(await page.locator('#archive-error').innerText(), /symbolic link/);
   assert.deepEqual(app.errors, []);
+});
+
+async function emptyStore(page, name) {
+  await page.evaluate(async (name) => {
+    const opfs = await navigator.storage.getDirectory();
+    await opfs.removeEntry(name, { recursive: true }).catch(() => {});
+    const root = await opfs.getDirectoryHandle(name, { create: true });
+    const models = await root.getDirectoryHandle('models', { create: true });
+    await models.getDirectoryHandle('manifests', { create: true });
+    await models.getDirectoryHandle('blobs', { create: true });
+  }, name);
+}
+
+test('import into the open folder: blobs verified before they get their name, manifests last, same IDs', async () => {
+  const { page } = app;
+  await emptyStore(page, 'istore');
+  await stubDirectoryPicker(page, 'istore');
+  await page.click('#open-folder');
+  await page.locator('#summary').waitFor();
+  const name = 'gnutar-pax-dot-ollama.tar';
+  await openArchive(path.join(DIR, 'peer', name));
+  await page.click('#archive-import');
+  await page.locator('#import-result').waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('#import-result').innerText(), new RegExp(`^Imported ${peers[name].models.length} model`));
+  await page.waitForFunction((n) => document.querySelectorAll('#models tbody tr').length === n, peers[name].models.length);
+  for (const model of peers[name].models) {
+    const id = await page.locator(`#models tbody tr[data-name="${model}"] td.id`).innerText();
+    assert.equal(id, idOf(model), model);
+  }
+  const files = await listOpfs(page, 'istore');
+  assert.ok(!files.some((f) => f.endsWith('.tmp')), `no temporary file left: ${files}`);
+  assert.equal(await page.locator('#problems').count(), 0, 'the imported store has no missing or wrong-size blob');
+  assert.deepEqual(app.errors, []);
+});
+
+test('importing an archive with a corrupted blob skips that model and writes nothing under the bad name', async () => {
+  const { page } = app;
+  const bad = JSON.parse(readFileSync(path.join(DIR, 'hostile/blob-corrupted.tar.json'), 'utf8')).problem;
+  await emptyStore(page, 'istore2');
+  await page.reload();
+  runs = 0;
+  await stubDirectoryPicker(page, 'istore2');
+  await page.click('#open-folder');
+  await page.locator('#summary').waitFor();
+  await openArchive(path.join(DIR, 'hostile/blob-corrupted.tar'));
+  await page.click('#archive-import');
+  await page.locator('#import-result').waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('#import-result').innerText(), /skipped, they did not verify/);
+  const files = await listOpfs(page, 'istore2');
+  assert.ok(!files.includes(`models/blobs/${bad.replace(':', '-')}`), 'the corrupted blob has no final name');
+  assert.ok(!files.some((f) => f.endsWith('.tmp')), `no temporary file left: ${files}`);
+  assert.equal(await page.locator('#problems').count(), 0, 'no manifest points at a missing blob');
 });

@@ -66,3 +66,16 @@ impl From<Event<'_>> for OwnedEvent {
         }
     }
 }
+
+impl OwnedEvent {
+    /// The borrowed form, to hand to an [`super::ArchiveVerifier`].
+    pub fn as_event(&self) -> Event<'_> {
+        match self {
+            Self::Entry(i) => Event::Entry(i),
+            Self::Data(d) => Event::Data(d),
+            Self::EntryEnd => Event::EntryEnd,
+            Self::End => Event::End,
+            Self::Trailing { offset } => Event::Trailing { offset: *offset },
+        }
+    }
+}

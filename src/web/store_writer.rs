@@ -1,0 +1,162 @@
+//! Writing into a models folder the user opened. In: its directory handle
+//! (asked for `readwrite` at the moment of the write), blob bytes, manifest
+//! bytes. Out: blobs written under a temporary name and given their final
+//! `sha256-<hex>` name only when the caller says they verified; manifests
+//! written whole (the browser commits a writable only on close).
+
+use super::js::{call_method, resolve, WebError};
+use js_sys::{Object, Reflect};
+use wasm_bindgen::JsCast;
+use web_sys::{
+    FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetDirectoryOptions,
+    FileSystemGetFileOptions, FileSystemWritableFileStream,
+};
+
+/// Asks for write access to `handle` (granted at once in OPFS).
+pub async fn request_write(handle: &FileSystemDirectoryHandle) -> Result<(), WebError> {
+    let mode = Object::new();
+    let _ = Reflect::set(&mode, &"mode".into(), &"readwrite".into());
+    let state = resolve(call_method(handle, "requestPermission", &[mode.into()])?).await?;
+    if state.as_string().as_deref() == Some("granted") {
+        Ok(())
+    } else {
+        Err(WebError::PermissionDenied("write access to the models folder was not granted; import needs it (nothing was written)".into()))
+    }
+}
+
+async fn dir(
+    root: &FileSystemDirectoryHandle,
+    path: &str,
+    create: bool,
+) -> Result<FileSystemDirectoryHandle, WebError> {
+    let mut dir = root.clone();
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        let options = FileSystemGetDirectoryOptions::new();
+        options.set_create(create);
+        dir = resolve(dir.get_directory_handle_with_options(part, &options))
+            .await?
+            .unchecked_into();
+    }
+    Ok(dir)
+}
+
+async fn writable(
+    dir: &FileSystemDirectoryHandle,
+    name: &str,
+) -> Result<(FileSystemFileHandle, FileSystemWritableFileStream), WebError> {
+    let options = FileSystemGetFileOptions::new();
+    options.set_create(true);
+    let file: FileSystemFileHandle = resolve(dir.get_file_handle_with_options(name, &options))
+        .await?
+        .unchecked_into();
+    let stream: FileSystemWritableFileStream =
+        resolve(file.create_writable()).await?.unchecked_into();
+    Ok((file, stream))
+}
+
+/// A blob being written under a temporary name in `blobs/`.
+pub struct TempBlob {
+    blobs: FileSystemDirectoryHandle,
+    file: FileSystemFileHandle,
+    stream: FileSystemWritableFileStream,
+    temp_name: String,
+}
+
+impl TempBlob {
+    pub async fn create(
+        models: &FileSystemDirectoryHandle,
+        final_name: &str,
+    ) -> Result<Self, WebError> {
+        let blobs = dir(models, "blobs", true).await?;
+        let temp_name = format!("{final_name}.ollama-pack.tmp");
+        let (file, stream) = writable(&blobs, &temp_name).await?;
+        Ok(Self {
+            blobs,
+            file,
+            stream,
+            temp_name,
+        })
+    }
+
+    pub async fn write(&self, bytes: &[u8]) -> Result<(), WebError> {
+        resolve(
+            self.stream
+                .write_with_u8_array(bytes)
+                .map_err(|e| WebError::from_js(&e))?,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The digest verified: close and give the blob its final name.
+    pub async fn commit(self, final_name: &str) -> Result<(), WebError> {
+        resolve(self.stream.close()).await?;
+        resolve(call_method(&self.file, "move", &[final_name.into()])?)
+            .await
+            .map(|_| ())
+    }
+
+    /// The digest did not verify (or the import stopped): nothing stays.
+    pub async fn discard(self) {
+        let _ = resolve(self.stream.abort()).await;
+        let _ = resolve(self.blobs.remove_entry(&self.temp_name)).await;
+    }
+}
+
+/// Bytes of `rel` under the models folder, or `None` when there is none.
+pub async fn read_file(
+    models: &FileSystemDirectoryHandle,
+    rel: &str,
+) -> Result<Option<Vec<u8>>, WebError> {
+    let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let handle = match dir(models, parent, false).await {
+        Ok(d) => resolve(d.get_file_handle(name)).await,
+        Err(e) => Err(e),
+    };
+    match handle {
+        Ok(h) => {
+            let file: web_sys::File =
+                resolve(h.unchecked_into::<FileSystemFileHandle>().get_file())
+                    .await?
+                    .unchecked_into();
+            Ok(Some(
+                super::dir_source::read_file_range(&file, 0, file.size() as usize).await?,
+            ))
+        }
+        Err(WebError::NotFound(_)) => Ok(None),
+        Err(WebError::Other(m)) if m.contains("TypeMismatch") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes a whole file (a manifest), creating its folders.
+pub async fn write_file(
+    models: &FileSystemDirectoryHandle,
+    rel: &str,
+    bytes: &[u8],
+) -> Result<(), WebError> {
+    let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let (_, stream) = writable(&dir(models, parent, true).await?, name).await?;
+    resolve(
+        stream
+            .write_with_u8_array(bytes)
+            .map_err(|e| WebError::from_js(&e))?,
+    )
+    .await?;
+    resolve(stream.close()).await.map(|_| ())
+}
+
+/// Removes a blob this import wrote (when the import is refused).
+pub async fn remove_blob(models: &FileSystemDirectoryHandle, name: &str) {
+    if let Ok(blobs) = dir(models, "blobs", false).await {
+        let _ = resolve(blobs.remove_entry(name)).await;
+    }
+}
+
+/// The models folder's handle: the picked folder or its `models` child.
+pub async fn models_dir(
+    picked: &FileSystemDirectoryHandle,
+    models_dir: &str,
+) -> Result<FileSystemDirectoryHandle, WebError> {
+    dir(picked, models_dir, false).await
+}
