@@ -39,6 +39,8 @@ struct Import {
     present: BTreeMap<Digest, u64>,
     written: Vec<String>,
     current: Option<(TempBlob, Digest)>,
+    /// Blob bytes not yet written: writes go out 4 MiB at a time.
+    pending: Vec<u8>,
     verifier: ArchiveVerifier,
 }
 
@@ -56,12 +58,14 @@ impl Import {
                     }
                 }
             }
-            OwnedEvent::Data(bytes) => {
-                if let Some((blob, _)) = &self.current {
-                    blob.write(&bytes).await.map_err(|e| e.to_string())?;
+            OwnedEvent::Data(bytes) if self.current.is_some() => {
+                self.pending.extend_from_slice(&bytes);
+                if self.pending.len() >= CHUNK {
+                    self.flush().await?;
                 }
             }
             OwnedEvent::EntryEnd => {
+                self.flush().await?;
                 if let Some((blob, digest)) = self.current.take() {
                     let verified = self
                         .verifier
@@ -79,6 +83,16 @@ impl Import {
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), String> {
+        if let Some((blob, _)) = &self.current {
+            if !self.pending.is_empty() {
+                blob.write(&self.pending).await.map_err(|e| e.to_string())?;
+            }
+        }
+        self.pending.clear();
         Ok(())
     }
 
@@ -195,6 +209,7 @@ async fn run(
         present,
         written: Vec::new(),
         current: None,
+        pending: Vec::with_capacity(CHUNK),
         verifier: ArchiveVerifier::new(),
     };
     let manifests = match stream_blobs(&file, &mut import).await {
