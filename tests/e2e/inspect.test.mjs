@@ -211,3 +211,26 @@ test('dropping a file instead of a folder says what was found', async () => {
   assert.match(error, /notes\.txt/);
   assert.deepEqual(app.errors, []);
 });
+
+test('a denied permission says what happened and what to do', async () => {
+  const { page } = app;
+  await page.evaluate(() => {
+    window.showDirectoryPicker = async () => { throw new DOMException('The request is not allowed by the user agent.', 'NotAllowedError'); };
+  });
+  await page.click('#open-folder');
+  const error = await page.locator('#error').innerText();
+  assert.match(error, /did not allow reading that folder/);
+  assert.match(error, /Pick it again and allow access/);
+  assert.deepEqual(app.errors, []);
+});
+
+test('a browser without showDirectoryPicker is told so and offered the folder input', async () => {
+  const { page } = app;
+  await page.addInitScript(() => { delete Window.prototype.showDirectoryPicker; window.showDirectoryPicker = undefined; });
+  await page.reload();
+  await page.locator('#open-folder').waitFor();
+  assert.match(await page.locator('.toolbar .fallback').innerText(), /cannot open folders directly/);
+  await page.click('#open-folder');
+  assert.match(await page.locator('#error').innerText(), /cannot open folders \(no showDirectoryPicker\)/);
+  assert.deepEqual(app.errors, []);
+});
