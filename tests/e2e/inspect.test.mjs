@@ -7,8 +7,9 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { filesUnder } from './stores.mjs';
 import { openApp, writeOpfsTree, stubDirectoryPicker, pickerCalls, listOpfs, readOpfsFile, ROOT } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'tests/fixtures/generated/store');
@@ -16,13 +17,6 @@ if (!existsSync(path.join(FIXTURE, 'expected.json'))) {
   throw new Error(`missing fixture: run .venv/bin/python tests/fixtures/store/make_store.py ${FIXTURE}`);
 }
 const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
-
-function filesUnder(dir, rel = '') {
-  return readdirSync(path.join(dir, rel)).flatMap((name) => {
-    const r = rel ? `${rel}/${name}` : name;
-    return statSync(path.join(dir, r)).isDirectory() ? filesUnder(dir, r) : [{ path: r, bytes: readFileSync(path.join(dir, r)) }];
-  });
-}
 
 let app;
 before(async () => {

@@ -7,23 +7,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { filesUnder, oneModelStore } from './stores.mjs';
 import { openApp, writeOpfsTree, stubDirectoryPicker, stubSaveFilePicker, pickerCalls, readOpfsFile, listOpfs, ROOT } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'tests/fixtures/generated/store');
 const SOURCE = path.join(FIXTURE, 'dot-ollama/models');
 const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
-const sha = (b) => 'sha256:' + createHash('sha256').update(b).digest('hex');
-
-function filesUnder(dir, rel = '') {
-  return readdirSync(path.join(dir, rel)).flatMap((name) => {
-    const r = rel ? `${rel}/${name}` : name;
-    return statSync(path.join(dir, r)).isDirectory() ? filesUnder(dir, r) : [{ path: r, bytes: readFileSync(path.join(dir, r)) }];
-  });
-}
 
 let app;
 before(async () => {
@@ -144,19 +136,7 @@ test('a corrupted blob stops the pack, names the model and blob, and leaves no f
 
 test('cancel discards the partial archive and leaves the page usable', async () => {
   const { page } = app;
-  const big = Buffer.alloc(512 << 20, 3);
-  const config = Buffer.from('{"model_family":"llama","model_type":"1B","file_type":"F16"}');
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: sha(big), size: big.length }],
-  }));
-  const blob = (b) => `models/blobs/${sha(b).replace(':', '-')}`;
-  await writeOpfsTree(page, [
-    { path: 'models/manifests/registry.ollama.ai/library/big/latest', bytes: manifest },
-    { path: blob(config), bytes: config },
-    { path: blob(big), bytes: big },
-  ], 'pbig');
+  await writeOpfsTree(page, oneModelStore(512 << 20, 3), 'pbig');
   await open('pbig');
   await tick('big:latest');
   await stubSaveFilePicker(page, 'out/big.tar');

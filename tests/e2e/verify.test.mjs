@@ -6,21 +6,13 @@
 // model", and Cancel in the middle of a large blob leaving the page usable.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { filesUnder, oneModelStore, sha } from './stores.mjs';
 import { openApp, writeOpfsTree, stubDirectoryPicker, ROOT } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'tests/fixtures/generated/store');
 const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
-const sha = (b) => 'sha256:' + createHash('sha256').update(b).digest('hex');
-
-function filesUnder(dir, rel = '') {
-  return readdirSync(path.join(dir, rel)).flatMap((name) => {
-    const r = rel ? `${rel}/${name}` : name;
-    return statSync(path.join(dir, r)).isDirectory() ? filesUnder(dir, r) : [{ path: r, bytes: readFileSync(path.join(dir, r)) }];
-  });
-}
 
 const gemma = expected.models.find((m) => m.name === 'gemma2:2b');
 const corrupted = gemma.layers.find((l) => l.media_type.endsWith('.model')).digest;
@@ -103,19 +95,7 @@ test('quick check skips blobs verified since; verify this model checks only its 
 
 test('cancel stops a large verify at once and leaves the page usable', async () => {
   const { page } = app;
-  const big = Buffer.alloc(768 << 20, 7);
-  const config = Buffer.from('{"model_family":"llama","model_type":"1B","file_type":"F16"}');
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-    config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: sha(big), size: big.length }],
-  }));
-  const blob = (b) => `models/blobs/${sha(b).replace(':', '-')}`;
-  await writeOpfsTree(page, [
-    { path: 'models/manifests/registry.ollama.ai/library/big/latest', bytes: manifest },
-    { path: blob(config), bytes: config },
-    { path: blob(big), bytes: big },
-  ], 'bigstore');
+  await writeOpfsTree(page, oneModelStore(768 << 20, 7), 'bigstore');
   await open('bigstore');
   await page.fill('#verify-workers', '1');
   await page.click('#verify-all');
