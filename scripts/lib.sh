@@ -132,3 +132,14 @@ check_wasm_budget() {
     return 1
   fi
 }
+
+# cargo-fuzz (scripts/fuzz), pinned; runs on the stable toolchain with
+# `--sanitizer none` (see fuzz/README.md). libfuzzer-sys compiles
+# libFuzzer's C++ sources, hence a C++ compiler.
+CARGO_FUZZ_VERSION=0.13.2
+ensure_cargo_fuzz() {
+  have c++ || ensure_apt g++
+  [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" = "$CARGO_FUZZ_VERSION" ] && return 0
+  log "cargo: installing cargo-fuzz $CARGO_FUZZ_VERSION (takes ~2 min)"
+  cargo install -q --locked --force cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+}

@@ -73,7 +73,7 @@ impl Manifest {
 
     /// Sum of config and layer sizes: the size `ollama list` prints.
     pub fn total_size(&self) -> u64 {
-        self.blobs().map(|l| l.size).sum()
+        self.blobs().fold(0, |sum, l| sum.saturating_add(l.size))
     }
 
     /// The GGUF weights layer, if the model has one.

@@ -270,7 +270,10 @@ impl ArchiveVerifier {
             problems.push(format!("does not list blob {d}"));
         }
         let t = &index.totals;
-        let bytes: u64 = index.blobs.iter().map(|b| b.size).sum();
+        let bytes = index
+            .blobs
+            .iter()
+            .fold(0u64, |sum, b| sum.saturating_add(b.size));
         if t.models != index.models.len() || t.blobs != index.blobs.len() || t.bytes != bytes {
             problems.push("its totals do not add up".into());
         }
