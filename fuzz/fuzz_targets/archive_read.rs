@@ -60,6 +60,8 @@ fuzz_target!(|data: &[u8]| {
 fn assert_inside(rel: &str) {
     let safe = !rel.is_empty()
         && !rel.contains(['\\', '\0'])
-        && rel.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+        && rel
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..");
     assert!(safe, "manifest path escapes or is malformed: {rel:?}");
 }

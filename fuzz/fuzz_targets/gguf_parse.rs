@@ -3,14 +3,22 @@
 //! for the input layout), twice over the same chunks: once ending with
 //! `finish`, once with `into_partial`, as the store reader and the
 //! inspector end it. Then what the inspector and `--json` do with the
-//! header. Never panics on any input; memory stays within its limits.
+//! header. Never panics on any input; memory stays within its limits; the
+//! chunking changes nothing (same header or same error as one whole feed).
 
 use libfuzzer_sys::fuzz_target;
-use ollama_pack::core::gguf::{GgufInfo, GgufParser, Progress};
+use ollama_pack::core::gguf::{parse, GgufInfo, GgufParser, Progress};
 
 fuzz_target!(|data: &[u8]| {
     let (plan, body) = ollama_pack_fuzz::split(data);
     let finished = feed(plan, body).finish();
+    // Debug, not ==: a float value may be NaN.
+    let whole = parse(body);
+    assert_eq!(
+        format!("{finished:?}"),
+        format!("{whole:?}"),
+        "chunking changed the outcome"
+    );
     match &finished {
         Ok(info) => use_info(info),
         Err(e) => {
@@ -32,7 +40,11 @@ fn feed(plan: &[u8], body: &[u8]) -> GgufParser {
         let before = parser.consumed();
         let result = parser.feed(chunk);
         assert!(parser.consumed() - before <= chunk.len() as u64);
-        assert!(parser.buffer_capacity() <= limit, "buffer {}", parser.buffer_capacity());
+        assert!(
+            parser.buffer_capacity() <= limit,
+            "buffer {}",
+            parser.buffer_capacity()
+        );
         match (&outcome, &result) {
             (None, Ok(Progress::NeedMore)) => {}
             (None, _) => outcome = Some(result),

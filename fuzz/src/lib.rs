@@ -79,7 +79,14 @@ mod tests {
     #[test]
     fn plans_cover_the_body_exactly() {
         let body: Vec<u8> = (0..5000u32).map(|i| i as u8).collect();
-        for plan in [&[][..], &[0], &[128], &[128, 128, 128, 128], &[1], &[5, 129, 128, 63]] {
+        for plan in [
+            &[][..],
+            &[0],
+            &[128],
+            &[128, 128, 128, 128],
+            &[1],
+            &[5, 129, 128, 63],
+        ] {
             let joined: Vec<u8> = chunks(plan, &body).flatten().copied().collect();
             assert_eq!(joined, body, "plan {plan:?}");
         }
