@@ -2,31 +2,17 @@
 //! `tests/fixtures/store/make_store.py`, whose expected.json was computed by
 //! Python (hashlib, gguf-py) independently of this crate.
 
+mod common;
+
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::Command;
 
 fn fixture() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/generated/store");
-    assert!(
-        dir.join("expected.json").exists(),
-        "missing fixture: run `.venv/bin/python tests/fixtures/store/make_store.py {}` (scripts/test does)",
-        dir.display()
-    );
-    dir
+    common::store_fixture()
 }
 
 fn inspect(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ollama-pack"))
-        .arg("inspect")
-        .args(args)
-        .output()
-        .expect("run ollama-pack");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run(&[["inspect"].as_slice(), args].concat())
 }
 
 fn inspect_json(dir: &std::path::Path) -> Value {

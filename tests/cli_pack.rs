@@ -4,6 +4,8 @@
 //! it, Python's tarfile reads it (and bsdtar, where installed). Tests that
 //! change the store work on their own copy.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,13 +16,7 @@ const TINY: &str = "localhost:5000/team/tiny:v1";
 const PHI: &str = "hf.co/bartowski/phi:Q4_K_M";
 
 fn fixture() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/generated/store");
-    assert!(
-        dir.join("expected.json").exists(),
-        "missing fixture: run `.venv/bin/python tests/fixtures/store/make_store.py {}` (scripts/test does)",
-        dir.display()
-    );
-    dir
+    common::store_fixture()
 }
 
 fn store() -> PathBuf {

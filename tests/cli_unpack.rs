@@ -6,10 +6,11 @@
 //! refused with its expected error, leaving the target a valid store with
 //! nothing written outside it.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixture() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/generated/archives");
@@ -37,15 +38,7 @@ fn scratch(test: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ollama-pack"))
-        .args(args)
-        .output()
-        .expect("run ollama-pack");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run(args)
 }
 
 fn s(p: &Path) -> &str {

@@ -3,19 +3,14 @@
 //! Python, names the missing and the wrong-size blob). Each test corrupts
 //! its own copy; digests of corrupted files are computed here with sha2.
 
+mod common;
+
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixture() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/generated/store");
-    assert!(
-        dir.join("expected.json").exists(),
-        "missing fixture: run `.venv/bin/python tests/fixtures/store/make_store.py {}` (scripts/test does)",
-        dir.display()
-    );
-    dir
+    common::store_fixture()
 }
 
 fn expected() -> Value {
@@ -73,16 +68,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 fn verify(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ollama-pack"))
-        .arg("verify")
-        .args(args)
-        .output()
-        .expect("run ollama-pack");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run(&[["verify"].as_slice(), args].concat())
 }
 
 fn verify_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
