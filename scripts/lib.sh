@@ -10,7 +10,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 # The one place the wasm size budget lives (README states it): bytes of the
 # app's .wasm after wasm-opt, gzipped with `gzip -9`.
-WASM_GZIP_BUDGET_BYTES=400000
+WASM_GZIP_BUDGET_BYTES=450000
 
 WASM_TARGET=wasm32-unknown-unknown
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"

@@ -6,9 +6,14 @@ mod archive;
 mod archive_task;
 mod detail;
 mod import_task;
+mod login;
 mod pack;
 mod pack_run;
 mod pack_task;
+mod pull_task;
+mod push_task;
+mod registry;
+mod registry_run;
 mod state;
 mod summary;
 mod table;
@@ -38,6 +43,7 @@ fn app() -> Html {
             <toolbar::Toolbar state={state.clone()} />
             { phase_banner(&state) }
             <archive::ArchivePanel state={state.clone()} />
+            <registry::RegistryPanel state={state.clone()} />
             if let (Phase::Ready, Some(report)) = (&state.phase, &state.report) {
                 <summary::Summary report={report.clone()} open_ms={state.open_ms} />
                 <verify::VerifyPanel state={state.clone()} />

@@ -16,14 +16,14 @@ use crate::web::save::SaveTarget;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
-use yew::{UseReducerDispatcher, UseReducerHandle};
+use yew::UseReducerHandle;
 
 pub struct PackRequest {
     pub models: Vec<String>,
     pub gzip: Option<u32>,
 }
 
-async fn plan(
+pub(super) async fn plan(
     source: &BrowserSource,
     report: &StoreReport,
     models: Vec<String>,
@@ -77,8 +77,9 @@ pub fn start(state: &UseReducerHandle<AppState>, request: PackRequest) {
             run: run.clone(),
             cancel: cancel.clone(),
         });
+        let progress = |run: PackRun| dispatch.dispatch(Action::PackProgress(run));
         let status =
-            write_archive(&source, plan, request.gzip, target, &cancel, &dispatch, run).await;
+            write_archive(&source, plan, request.gzip, target, &cancel, &progress, run).await;
         dispatch.dispatch(Action::PackEnded {
             id,
             status,
@@ -88,16 +89,25 @@ pub fn start(state: &UseReducerHandle<AppState>, request: PackRequest) {
 }
 
 /// Streams the archive; on any failure or Cancel the file is discarded.
-async fn write_archive(
+pub(super) async fn write_archive(
     source: &Rc<BrowserSource>,
     plan: PackPlan,
     gzip: Option<u32>,
     mut target: SaveTarget,
     cancel: &CancelFlag,
-    dispatch: &UseReducerDispatcher<AppState>,
+    on_progress: &dyn Fn(PackRun),
     mut run: PackRun,
 ) -> PackStatus {
-    let result = stream(source, plan, gzip, &mut target, cancel, dispatch, &mut run).await;
+    let result = stream(
+        source,
+        plan,
+        gzip,
+        &mut target,
+        cancel,
+        on_progress,
+        &mut run,
+    )
+    .await;
     match result {
         Ok(()) => match target.finish().await {
             Ok(()) => PackStatus::Saved,
@@ -116,7 +126,7 @@ async fn stream(
     gzip: Option<u32>,
     target: &mut SaveTarget,
     cancel: &CancelFlag,
-    dispatch: &UseReducerDispatcher<AppState>,
+    on_progress: &dyn Fn(PackRun),
     run: &mut PackRun,
 ) -> Result<(), PackStatus> {
     let fail = |e: String| PackStatus::Failed(e);
@@ -157,7 +167,7 @@ async fn stream(
                 run,
                 &writer,
                 Some((blob.digest.to_string(), blob.size, offset)),
-                dispatch,
+                on_progress,
             );
         }
         target
@@ -167,7 +177,7 @@ async fn stream(
     }
     let tail = writer.finish().map_err(|e| fail(e.to_string()))?;
     target.write(&tail).await.map_err(|e| fail(e.to_string()))?;
-    report_progress(run, &writer, None, dispatch);
+    report_progress(run, &writer, None, on_progress);
     Ok(())
 }
 
@@ -175,7 +185,7 @@ fn report_progress(
     run: &mut PackRun,
     writer: &ArchiveWriter,
     current: Option<(String, u64, u64)>,
-    dispatch: &UseReducerDispatcher<AppState>,
+    on_progress: &dyn Fn(PackRun),
 ) {
     let p = writer.progress();
     run.tar_bytes = p.tar_bytes;
@@ -183,5 +193,5 @@ fn report_progress(
     run.blobs_done = p.blobs_done;
     run.current = current;
     run.last_ms = now_ms();
-    dispatch.dispatch(Action::PackProgress(run.clone()));
+    on_progress(run.clone());
 }

@@ -90,3 +90,10 @@ pub fn now_ms() -> f64 {
 pub fn epoch_ms() -> i64 {
     js_sys::Date::now() as i64
 }
+
+/// Lets a promise reject without an "uncaught (in promise)" error.
+pub fn ignore_rejection(promise: &Promise) {
+    let noop = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+    let _ = promise.catch(&noop);
+    noop.forget();
+}

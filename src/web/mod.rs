@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod diagnostics;
 pub mod dir_source;
+pub mod fetch;
 pub mod file_chunks;
 pub mod files_source;
 pub mod hash_pool;
@@ -12,6 +13,8 @@ pub mod hash_worker;
 pub mod js;
 pub mod opfs;
 pub mod picker;
+pub mod pull_files;
+pub mod registry_net;
 pub mod save;
 pub mod store_writer;
 pub mod stream_download;

@@ -24,7 +24,8 @@ pub async fn request_write(handle: &FileSystemDirectoryHandle) -> Result<(), Web
     }
 }
 
-async fn dir(
+/// The folder at `path` under `root` (made when `create`).
+pub async fn dir(
     root: &FileSystemDirectoryHandle,
     path: &str,
     create: bool,

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod auth_flow;
+pub mod cors;
 pub mod http;
 pub mod manifest_check;
 pub mod pull;

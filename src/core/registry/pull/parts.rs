@@ -44,6 +44,16 @@ impl PartRecord {
     }
 }
 
+/// `sha256-<hex>-partial`: where a blob is written until it is verified.
+pub fn partial_file_name(digest: &crate::core::digest::Digest) -> String {
+    format!("{}-partial", digest.blob_file_name())
+}
+
+/// `sha256-<hex>-partial-<N>`: Ollama's record of part `n` of that download.
+pub fn record_file_name(digest: &crate::core::digest::Digest, n: usize) -> String {
+    format!("{}-partial-{n}", digest.blob_file_name())
+}
+
 impl PullOptions {
     /// Ollama's sizing: the blob in `part_count` parts, each between
     /// `min_part_size` and `max_part_size`.

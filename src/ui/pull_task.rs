@@ -1,0 +1,491 @@
+//! Runs a look-up or a pull in the browser. In: a reference, options and a
+//! destination — none (look up: the manifest only), a models folder the
+//! browser may write, or an archive file the user picked. Out: the core's
+//! [`Pull`] machine driven with `fetch` ([`Net`]) and the folder
+//! ([`PullFiles`]): blobs in ranged parts, each hashed in a worker before
+//! it gets its name, the manifest last; progress and the outcome go to the
+//! registry panel. An archive is pulled into a staging models folder in
+//! this browser's private storage (so an interrupted pull resumes there),
+//! then packed into the file like any pack.
+
+use super::pack_run::{CancelFlag, PackRun, PackStatus};
+use super::pack_task;
+use super::registry_run::{Ended, Kind, LookedUp, RegistryAction, RegistryState, TransferRun};
+use super::state::AppState;
+use crate::core::digest::Digest;
+use crate::core::format::human_bytes;
+use crate::core::registry::{Pull, PullAction, PullOptions, PullSummary, RegistryRef};
+use crate::core::store::scan_store;
+use crate::web::dir_source::DirSource;
+use crate::web::hash_pool::{HashPool, PoolEvent};
+use crate::web::js::now_ms;
+use crate::web::opfs;
+use crate::web::picker::BrowserSource;
+use crate::web::pull_files::PullFiles;
+use crate::web::registry_net::{Net, NetEvent};
+use crate::web::save::SaveTarget;
+use crate::web::store_writer;
+use futures_channel::mpsc::UnboundedSender;
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{File, FileSystemDirectoryHandle};
+use yew::UseReducerDispatcher;
+
+/// Where the staging models folder for archive pulls lives in OPFS.
+pub const STAGING: &str = "ollama-pack-pulls";
+/// A stalled transfer is retried after this long without data.
+pub const STALL_MS: u32 = 30_000;
+
+pub enum Destination {
+    LookUp,
+    /// A models folder (already granted `readwrite`), and how to reopen
+    /// the app on it when the pull is done.
+    Folder {
+        models: FileSystemDirectoryHandle,
+        reopen: Box<dyn FnOnce()>,
+    },
+    Archive(SaveTarget),
+}
+
+pub struct PullJob {
+    pub id: u32,
+    pub reference: RegistryRef,
+    pub opts: PullOptions,
+    pub destination: Destination,
+}
+
+type Report<'a> = &'a dyn Fn(&TransferRun);
+
+pub fn start(dispatch: UseReducerDispatcher<RegistryState>, job: PullJob) {
+    let kind = match job.destination {
+        Destination::LookUp => Kind::LookUp,
+        _ => Kind::Pull,
+    };
+    let title = match &job.destination {
+        Destination::LookUp => format!("Looking up {}", job.reference),
+        Destination::Folder { .. } => format!("Pulling {} into the open folder", job.reference),
+        Destination::Archive(t) => format!("Pulling {} into {}", job.reference, t.name()),
+    };
+    let mut run = TransferRun::new(job.id, kind, title, registry_url(&job.reference), now_ms());
+    let cancel = CancelFlag::default();
+    dispatch.dispatch(RegistryAction::Started(run.clone(), cancel.clone()));
+    spawn_local(async move {
+        let report = |r: &TransferRun| dispatch.dispatch(RegistryAction::Progress(r.clone()));
+        let ended = run_job(job, &cancel, &mut run, &report, &dispatch).await;
+        run.ended = Some(ended);
+        run.last_ms = now_ms();
+        report(&run);
+    });
+}
+
+async fn run_job(
+    job: PullJob,
+    cancel: &CancelFlag,
+    run: &mut TransferRun,
+    report: Report<'_>,
+    dispatch: &UseReducerDispatcher<RegistryState>,
+) -> Ended {
+    let mut machine = Pull::new(job.reference.clone(), job.opts);
+    match job.destination {
+        Destination::LookUp => {
+            let mut net = Net::new(None, None, STALL_MS);
+            match drive(&mut machine, &mut net, None, cancel, run, report).await {
+                Ok(_) => match looked_up(&machine) {
+                    Some(found) => {
+                        let words = format!(
+                            "{}: {} blobs, {}",
+                            found.name,
+                            found.layers.len(),
+                            human_bytes(found.total_bytes)
+                        );
+                        dispatch.dispatch(RegistryAction::LookedUp(found));
+                        Ended::Done(words)
+                    }
+                    None => failed("the registry sent no manifest".into(), &net),
+                },
+                Err(e) => e,
+            }
+        }
+        Destination::Folder { models, reopen } => {
+            let ended = pull_into(&mut machine, models, cancel, run, report).await;
+            reopen();
+            match ended {
+                Ok((summary, _)) => Ended::Done(pulled_words(&summary, "the open folder")),
+                Err(e) => e,
+            }
+        }
+        Destination::Archive(target) => {
+            pull_to_archive(&mut machine, target, cancel, run, report).await
+        }
+    }
+}
+
+fn failed(message: String, net: &Net) -> Ended {
+    Ended::Failed {
+        message,
+        blocked: net.blocked(),
+    }
+}
+
+fn pulled_words(s: &PullSummary, into: &str) -> String {
+    format!(
+        "Pulled {} into {into}: {} blobs ({}), {} already there, {} downloaded; every blob was checked against its digest. ID {}.",
+        s.name.display_shortest(),
+        s.blobs,
+        human_bytes(s.total_bytes),
+        s.already_present,
+        human_bytes(s.downloaded_bytes),
+        s.manifest_digest.short_id()
+    )
+}
+
+fn looked_up(machine: &Pull) -> Option<LookedUp> {
+    let manifest = machine.manifest()?;
+    let bytes = machine.manifest_bytes()?;
+    let name = machine.reference().model_name();
+    Some(LookedUp {
+        reference: machine.reference().to_string(),
+        name: name.display_shortest(),
+        id: Digest::of(bytes).short_id().to_string(),
+        layers: manifest
+            .blobs()
+            .map(|l| (l.kind().describe(), l.digest.clone(), l.size))
+            .collect(),
+        total_bytes: manifest.total_size(),
+    })
+}
+
+/// Pulls into the models folder `models`; returns the summary and files.
+async fn pull_into(
+    machine: &mut Pull,
+    models: FileSystemDirectoryHandle,
+    cancel: &CancelFlag,
+    run: &mut TransferRun,
+    report: Report<'_>,
+) -> Result<(PullSummary, PullFiles), Ended> {
+    let files = PullFiles::new(models).await.map_err(|e| Ended::Failed {
+        message: format!("could not write into the folder: {e}"),
+        blocked: None,
+    })?;
+    let mut net = Net::new(Some(files.clone()), None, STALL_MS);
+    let result = drive(machine, &mut net, Some(&files), cancel, run, report).await;
+    // Whatever happened, commit what was written (a later pull resumes).
+    if let Err(e) = files.close_all().await {
+        return Err(Ended::Failed {
+            message: format!("could not save the download's progress: {e}"),
+            blocked: None,
+        });
+    }
+    match result? {
+        Some(summary) => Ok((summary, files)),
+        None => Err(failed("the pull stopped early".into(), &net)),
+    }
+}
+
+/// Drives the machine to its end. `Ok(None)`: a look-up stopped once the
+/// manifest was there (no `files`).
+async fn drive(
+    machine: &mut Pull,
+    net: &mut Net,
+    files: Option<&PullFiles>,
+    cancel: &CancelFlag,
+    run: &mut TransferRun,
+    report: Report<'_>,
+) -> Result<Option<PullSummary>, Ended> {
+    let mut pools: Vec<HashPool> = Vec::new();
+    let outcome = loop {
+        if let Some(end) = act(machine, net, files, &mut pools).await {
+            break end;
+        }
+        if cancel.is_cancelled() && !machine.is_finished() {
+            machine.cancel();
+            continue;
+        }
+        match net.next(250).await {
+            NetEvent::Tick => {}
+            event => match net.deliver(machine, event) {
+                Some(NetEvent::Verified(digest, Ok((actual, bytes)))) => {
+                    machine.on_verified(&digest, actual, bytes)
+                }
+                Some(NetEvent::Verified(_, Err(m)) | NetEvent::Local(m)) => machine.fail_local(m),
+                _ => {}
+            },
+        }
+        if let Some(why) = net.blocked().filter(|_| !machine.is_finished()) {
+            // Trying again cannot help: the registry's configuration must change.
+            machine.fail_local(format!("the browser blocked the request: {why}"));
+        }
+        progress(machine, run, report);
+    };
+    net.cancel_all();
+    for pool in pools {
+        pool.cancel();
+    }
+    progress(machine, run, report);
+    outcome.map_err(|e| {
+        if cancel.is_cancelled() {
+            Ended::Cancelled(
+                "Cancelled. What was downloaded is kept: pull the same model again to continue."
+                    .into(),
+            )
+        } else {
+            failed(e, net)
+        }
+    })
+}
+
+fn progress(machine: &Pull, run: &mut TransferRun, report: Report<'_>) {
+    let p = machine.progress();
+    run.total_bytes = p.total_bytes;
+    run.done_bytes = p.done_bytes;
+    run.moved_bytes = p.downloaded_bytes;
+    run.blobs = p.blobs;
+    run.blobs_done = p.blobs_done;
+    run.last_ms = now_ms();
+    report(run);
+}
+
+/// Carries out the machine's queued actions; `Some` once it finished.
+async fn act(
+    machine: &mut Pull,
+    net: &mut Net,
+    files: Option<&PullFiles>,
+    pools: &mut Vec<HashPool>,
+) -> Option<Result<Option<PullSummary>, String>> {
+    while let Some(action) = machine.poll_action() {
+        if let PullAction::Finished(result) = action {
+            return Some(result.map(Some).map_err(|e| e.to_string()));
+        }
+        let Some(files) = files else {
+            // A look-up: the manifest is all it wanted.
+            if let PullAction::Send {
+                id,
+                request,
+                delay_ms,
+            } = action
+            {
+                net.send(id, request, delay_ms);
+            } else if matches!(action, PullAction::CheckLocal { .. }) {
+                machine.cancel();
+                return Some(Ok(None));
+            }
+            continue;
+        };
+        if let Err(message) = file_action(action, machine, net, files, pools).await {
+            // The folder failed us: stop before any later step (the manifest).
+            return Some(Err(format!(
+                "{message}; the pull stopped (pull again to continue)"
+            )));
+        }
+    }
+    None
+}
+
+async fn file_action(
+    action: PullAction,
+    machine: &mut Pull,
+    net: &mut Net,
+    files: &PullFiles,
+    pools: &mut Vec<HashPool>,
+) -> Result<(), String> {
+    let text = |e: crate::web::js::WebError| e.to_string();
+    match action {
+        PullAction::Send {
+            id,
+            request,
+            delay_ms,
+        } => net.send(id, request, delay_ms),
+        PullAction::Cancel { id } => net.cancel(id),
+        PullAction::CheckLocal { blobs } => {
+            let local = files.local_blobs(&blobs).await;
+            machine.provide_local(local);
+        }
+        PullAction::OpenPartial {
+            digest,
+            size,
+            resume,
+        } => files
+            .open_partial(&digest, size, resume)
+            .await
+            .map_err(text)?,
+        PullAction::SavePart { digest, record } => files.save_part(&digest, record),
+        PullAction::Verify { digest, .. } => {
+            let file = files.finished_file(&digest).await.map_err(text)?;
+            pools.push(hash(file, digest, net.sender()).map_err(text)?);
+        }
+        PullAction::Commit { digest } => files.commit(&digest).await.map_err(text)?,
+        PullAction::Discard { digest } => files.discard(&digest).await.map_err(text)?,
+        PullAction::WriteManifest { name, bytes } => {
+            files.write_manifest(&name, &bytes).await.map_err(text)?
+        }
+        PullAction::Finished(_) => {}
+    }
+    Ok(())
+}
+
+/// Hashes a finished partial file in a worker; the answer comes as an event.
+fn hash(
+    file: File,
+    digest: Digest,
+    tx: UnboundedSender<NetEvent>,
+) -> Result<HashPool, crate::web::js::WebError> {
+    HashPool::start(vec![(0, file)], 1, move |event| {
+        let result = match event {
+            PoolEvent::Hashed { hex, bytes, .. } => Digest::parse(&format!("sha256:{hex}"))
+                .map(|d| (d, bytes))
+                .map_err(|e| e.to_string()),
+            PoolEvent::Failed { message, .. } => Err(message),
+            _ => return,
+        };
+        let _ = tx.unbounded_send(NetEvent::Verified(digest.clone(), result));
+    })
+}
+
+/// Pulls into the staging folder, packs the model into `target`, then
+/// removes the staged copy (kept when the archive fails, for a retry).
+async fn pull_to_archive(
+    machine: &mut Pull,
+    target: SaveTarget,
+    cancel: &CancelFlag,
+    run: &mut TransferRun,
+    report: Report<'_>,
+) -> Ended {
+    let staging = match staging().await {
+        Ok(s) => s,
+        Err(message) => {
+            target.discard().await;
+            return Ended::Failed {
+                message,
+                blocked: None,
+            };
+        }
+    };
+    let summary = match pull_into(machine, staging.clone(), cancel, run, report).await {
+        Ok((summary, _)) => summary,
+        Err(e) => {
+            target.discard().await;
+            return e;
+        }
+    };
+    run.step = "writing the archive".into();
+    report(run);
+    let name = summary.name.display_shortest();
+    let file_name = target.name().to_string();
+    let status = pack(&staging, &name, target, cancel, run, report).await;
+    match status {
+        PackStatus::Saved => {
+            unstage(&staging, &summary).await;
+            Ended::Done(pulled_words(&summary, &file_name))
+        }
+        PackStatus::Cancelled => Ended::Cancelled("Cancelled; the archive was discarded. The download is kept: pull again to write the archive without downloading.".into()),
+        PackStatus::Failed(e) => Ended::Failed {
+            message: format!("the model was downloaded and verified, but writing the archive failed: {e}. The archive was discarded; pull again to retry without downloading."),
+            blocked: None,
+        },
+        PackStatus::Running => Ended::Failed { message: "the archive was not finished".into(), blocked: None },
+    }
+}
+
+async fn staging() -> Result<FileSystemDirectoryHandle, String> {
+    let root = opfs::root().await.map_err(|e| e.to_string())?;
+    store_writer::dir(&root, STAGING, true)
+        .await
+        .map_err(|e| format!("could not make the staging folder in this browser's storage: {e}"))
+}
+
+async fn pack(
+    staging: &FileSystemDirectoryHandle,
+    name: &str,
+    target: SaveTarget,
+    cancel: &CancelFlag,
+    run: &mut TransferRun,
+    report: Report<'_>,
+) -> PackStatus {
+    let source = Rc::new(BrowserSource::Dir(DirSource::new(staging.clone())));
+    let store = match scan_store(&*source, &source.name()).await {
+        Ok(r) => r,
+        Err(e) => {
+            target.discard().await;
+            return PackStatus::Failed(e.to_string());
+        }
+    };
+    let plan = match pack_task::plan(&source, &store, vec![name.to_string()]).await {
+        Ok(p) => p,
+        Err(e) => {
+            target.discard().await;
+            return PackStatus::Failed(e);
+        }
+    };
+    let pack_run = PackRun {
+        id: run.id,
+        file_name: target.name().to_string(),
+        models: vec![name.to_string()],
+        archive_size: plan.archive_size(),
+        tar_bytes: 0,
+        out_bytes: 0,
+        blobs: plan.blobs().len(),
+        blobs_done: 0,
+        current: None,
+        started_ms: now_ms(),
+        last_ms: now_ms(),
+        status: PackStatus::Running,
+    };
+    let base = run.clone();
+    let on_progress = |p: PackRun| {
+        let mut r = base.clone();
+        r.step = format!(
+            "writing the archive: {} of {}",
+            human_bytes(p.tar_bytes),
+            human_bytes(p.archive_size)
+        );
+        r.last_ms = now_ms();
+        report(&r);
+    };
+    pack_task::write_archive(&source, plan, None, target, cancel, &on_progress, pack_run).await
+}
+
+/// Removes the staged model: its manifest, and blobs no other staged
+/// manifest uses.
+async fn unstage(staging: &FileSystemDirectoryHandle, summary: &PullSummary) {
+    let source = BrowserSource::Dir(DirSource::new(staging.clone()));
+    let Ok(store) = scan_store(&source, &source.name()).await else {
+        return;
+    };
+    let name = summary.name.display_shortest();
+    let Some(model) = store.model(&name) else {
+        return;
+    };
+    let keep: Vec<&Digest> = store
+        .models
+        .iter()
+        .filter(|m| m.name != name)
+        .flat_map(|m| std::iter::once(&m.config_blob).chain(&m.layers))
+        .map(|l| &l.digest)
+        .collect();
+    for layer in std::iter::once(&model.config_blob).chain(&model.layers) {
+        if !keep.contains(&&layer.digest) {
+            store_writer::remove_blob(staging, &layer.digest.blob_file_name()).await;
+        }
+    }
+    let n = &summary.name;
+    let folder = format!("manifests/{}/{}/{}", n.host, n.namespace, n.model);
+    if let Ok(dir) = store_writer::dir(staging, &folder, false).await {
+        let _ = crate::web::js::resolve(dir.remove_entry(&n.tag)).await;
+    }
+}
+
+/// `scheme://host[:port]` of the reference's registry.
+pub fn registry_url(r: &RegistryRef) -> String {
+    format!("{}://{}", r.scheme.as_str(), r.host)
+}
+
+/// The app's state, for the destination check in the panel.
+pub fn folder_of(state: &AppState) -> Option<(FileSystemDirectoryHandle, String)> {
+    match state.source.as_deref() {
+        Some(BrowserSource::Dir(dir)) => Some((
+            dir.handle().clone(),
+            state.report.as_ref()?.models_dir.clone(),
+        )),
+        _ => None,
+    }
+}

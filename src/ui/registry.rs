@@ -1,0 +1,359 @@
+//! The registry panel. In: the app state (the open folder, its models) and
+//! the panel's own [`RegistryState`]. Out: a Pull form (reference, sign-in,
+//! part size and parallel parts; "Look up" shows the manifest first, then
+//! "Pull into the open folder" or "Pull into an archive…"), a Push form (a
+//! model of the open folder to a reference), live progress with Cancel, and
+//! the outcome — with the CORS configuration to paste when the browser
+//! blocked the registry.
+
+use super::login;
+use super::pull_task::{self, Destination, PullJob};
+use super::push_task::{self, PushJob};
+use super::registry_run::{Ended, Kind, LookedUp, RegistryAction, RegistryState, TransferRun};
+use super::state::AppState;
+use crate::core::format::human_bytes;
+use crate::core::registry::cors::{caddy_config, is_ollama_registry, registry_config};
+use crate::core::registry::{PullOptions, PushOptions, RegistryRef};
+use crate::web::fetch::page_origin;
+use crate::web::js::WebError;
+use crate::web::picker::BrowserSource;
+use crate::web::save::SaveTarget;
+use crate::web::store_writer;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub state: UseReducerHandle<AppState>,
+}
+
+#[derive(Clone, PartialEq, Default)]
+struct Fields {
+    pull_ref: NodeRef,
+    part_mb: NodeRef,
+    parallel: NodeRef,
+    push_model: NodeRef,
+    push_ref: NodeRef,
+    login: login::Fields,
+}
+
+fn value(node: &NodeRef) -> String {
+    node.cast::<HtmlInputElement>()
+        .map(|i| i.value())
+        .or_else(|| node.cast::<HtmlSelectElement>().map(|s| s.value()))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn pull_options(f: &Fields, reference: &RegistryRef) -> Result<PullOptions, String> {
+    let mut opts = PullOptions {
+        credentials: login::credentials(&f.login, &reference.host),
+        ..PullOptions::default()
+    };
+    let part = value(&f.part_mb);
+    if !part.is_empty() {
+        let mb: f64 = part
+            .parse()
+            .ok()
+            .filter(|v: &f64| *v >= 1.0)
+            .ok_or("the part size is a number of MB, at least 1")?;
+        let bytes = (mb * 1e6) as u64;
+        (opts.min_part_size, opts.max_part_size) = (bytes, bytes);
+    }
+    let parallel = value(&f.parallel);
+    if !parallel.is_empty() {
+        opts.concurrency = parallel
+            .parse()
+            .ok()
+            .filter(|v| (1..=64).contains(v))
+            .ok_or("parallel parts is a number from 1 to 64")?;
+    }
+    Ok(opts)
+}
+
+#[function_component(RegistryPanel)]
+pub fn registry_panel(props: &Props) -> Html {
+    let reg = use_reducer(RegistryState::default);
+    let fields = use_memo((), |_| Fields::default());
+    let error = use_state(|| None::<String>);
+    let next_id = reg.run.as_ref().map_or(1, |r| r.id + 1);
+    let busy = reg.run.as_ref().is_some_and(|r| r.ended.is_none());
+    let folder = pull_task::folder_of(&props.state);
+
+    let start_pull = {
+        let (reg, fields, error, app) = (
+            reg.clone(),
+            fields.clone(),
+            error.clone(),
+            props.state.clone(),
+        );
+        move |to: Option<bool>| {
+            let (reg, fields, error, app) =
+                (reg.clone(), fields.clone(), error.clone(), app.clone());
+            Callback::from(move |_: MouseEvent| {
+                let reference = match RegistryRef::parse(&value(&fields.pull_ref)) {
+                    Ok(r) => r,
+                    Err(e) => return error.set(Some(e.to_string())),
+                };
+                let opts = match pull_options(&fields, &reference) {
+                    Ok(o) => o,
+                    Err(e) => return error.set(Some(e)),
+                };
+                error.set(None);
+                let job = |destination| PullJob {
+                    id: next_id,
+                    reference: reference.clone(),
+                    opts: opts.clone(),
+                    destination,
+                };
+                match to {
+                    None => pull_task::start(reg.dispatcher(), job(Destination::LookUp)),
+                    Some(true) => into_folder(&app, &reg, &error, job(Destination::LookUp)),
+                    Some(false) => into_archive(&reg, &error, job(Destination::LookUp)),
+                }
+            })
+        }
+    };
+    let start_push = {
+        let (reg, fields, error, app) = (
+            reg.clone(),
+            fields.clone(),
+            error.clone(),
+            props.state.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let (Some(source), Some(report)) = (app.source.clone(), app.report.clone()) else {
+                return error.set(Some(
+                    "open a models folder first: push sends one of its models".into(),
+                ));
+            };
+            let reference = match RegistryRef::parse(&value(&fields.push_ref)) {
+                Ok(r) => r,
+                Err(e) => return error.set(Some(e.to_string())),
+            };
+            error.set(None);
+            let opts = PushOptions {
+                credentials: login::credentials(&fields.login, &reference.host),
+                ..PushOptions::default()
+            };
+            let model = value(&fields.push_model);
+            push_task::start(
+                reg.dispatcher(),
+                PushJob {
+                    id: next_id,
+                    model,
+                    reference,
+                    opts,
+                    source,
+                    report,
+                },
+            );
+        })
+    };
+    let cancel = {
+        let reg = reg.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(flag) = &reg.cancel {
+                flag.cancel();
+            }
+        })
+    };
+    let models: Vec<String> = props
+        .state
+        .report
+        .as_ref()
+        .map(|r| r.models.iter().map(|m| m.name.clone()).collect())
+        .unwrap_or_default();
+    let looked = reg.looked_up.clone();
+    let on_ref_input = {
+        let reg = reg.clone();
+        Callback::from(move |_: InputEvent| reg.dispatch(RegistryAction::Forget))
+    };
+    html! {
+        <section class="panel" id="registry">
+            <h2>{ "Registry" }</h2>
+            <p class="muted">{ "Pull a model from your own registry (Docker Distribution, Harbor, a Caddy-fronted cache) into the open folder or straight into an archive, or push a model of the open folder to one. The registry must allow this page (CORS); if it does not, you get the configuration that fixes it." }</p>
+            <div class="row">
+                <label>{ "Model " }<input id="pull-ref" ref={fields.pull_ref.clone()} oninput={on_ref_input} size="48" placeholder="http://127.0.0.1:5000/library/gemma2:2b" /></label>
+                <button id="pull-lookup" disabled={busy} onclick={start_pull(None)}>{ "Look up" }</button>
+            </div>
+            <details>
+                <summary>{ "Transfer settings" }</summary>
+                <label>{ "Part size (MB) " }<input id="pull-part-mb" ref={fields.part_mb.clone()} size="6" placeholder="auto" /></label>
+                <label>{ " Parallel parts " }<input id="pull-parallel" ref={fields.parallel.clone()} size="4" placeholder="16" /></label>
+            </details>
+            <login::LoginFields fields={fields.login.clone()} />
+            if let Some(found) = looked {
+                { manifest_view(&found) }
+                <div class="row">
+                    <button id="pull-to-folder" disabled={busy || folder.is_none()} onclick={start_pull(Some(true))}>{ "Pull into the open folder" }</button>
+                    <button id="pull-to-archive" disabled={busy} onclick={start_pull(Some(false))}>{ "Pull into an archive…" }</button>
+                    if folder.is_none() { <span class="muted">{ " Open a models folder (with \"Open models folder\") to pull into it." }</span> }
+                </div>
+            }
+            <h3>{ "Push" }</h3>
+            if models.is_empty() {
+                <p class="muted">{ "Open a models folder to push one of its models." }</p>
+            } else {
+                <div class="row">
+                    <label>{ "Model " }<select id="push-model" ref={fields.push_model.clone()}>
+                        { for models.iter().map(|m| html! { <option value={m.clone()}>{ m }</option> }) }
+                    </select></label>
+                    <label>{ " to " }<input id="push-ref" ref={fields.push_ref.clone()} size="40" placeholder="http://127.0.0.1:5000/team/model:tag" /></label>
+                    <button id="push-start" disabled={busy} onclick={start_push}>{ "Push" }</button>
+                </div>
+            }
+            if let Some(message) = (*error).clone() {
+                <p class="error" role="alert" id="transfer-error">{ message }</p>
+            }
+            if let Some(run) = reg.run.clone() {
+                { run_view(&run, busy, cancel) }
+            }
+        </section>
+    }
+}
+
+/// Asks for write access (now, on the click), then pulls into the folder.
+fn into_folder(
+    app: &UseReducerHandle<AppState>,
+    reg: &UseReducerHandle<RegistryState>,
+    error: &UseStateHandle<Option<String>>,
+    mut job: PullJob,
+) {
+    let Some((picked, models_dir)) = pull_task::folder_of(app) else {
+        return error.set(Some("open a models folder first".into()));
+    };
+    let (reg, error, app) = (reg.clone(), error.clone(), app.clone());
+    spawn_local(async move {
+        if let Err(e) = store_writer::request_write(&picked).await {
+            return error.set(Some(
+                e.to_string().replace("import needs it", "a pull needs it"),
+            ));
+        }
+        let models = match store_writer::models_dir(&picked, &models_dir).await {
+            Ok(m) => m,
+            Err(e) => return error.set(Some(e.to_string())),
+        };
+        let (dispatch, generation) = (app.dispatcher(), app.generation + 1);
+        let handle = picked.clone();
+        job.destination = Destination::Folder {
+            models,
+            reopen: Box::new(move || {
+                super::tasks::open(dispatch, generation, async move {
+                    Ok(BrowserSource::Dir(crate::web::dir_source::DirSource::new(
+                        handle,
+                    )))
+                })
+            }),
+        };
+        pull_task::start(reg.dispatcher(), job);
+    });
+}
+
+/// Asks where to save (now, on the click), then pulls into that archive.
+fn into_archive(
+    reg: &UseReducerHandle<RegistryState>,
+    error: &UseStateHandle<Option<String>>,
+    mut job: PullJob,
+) {
+    let size = reg.looked_up.as_ref().map_or(0, |l| l.total_bytes);
+    let name = format!(
+        "{}.ollama.tar",
+        job.reference.model.replace(
+            |c: char| !c.is_ascii_alphanumeric() && !matches!(c, '-' | '.' | '_'),
+            "_"
+        )
+    );
+    let (reg, error) = (reg.clone(), error.clone());
+    spawn_local(async move {
+        match SaveTarget::choose(&name, size).await {
+            Ok(target) => {
+                job.destination = Destination::Archive(target);
+                pull_task::start(reg.dispatcher(), job);
+            }
+            Err(WebError::Cancelled) => {}
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    });
+}
+
+fn manifest_view(found: &LookedUp) -> Html {
+    html! {
+        <div id="pull-manifest">
+            <p>{ format!("{} — ID {} — {} in {} blobs", found.name, found.id, human_bytes(found.total_bytes), found.layers.len()) }</p>
+            <table class="layers">
+                <thead><tr><th>{ "Layer" }</th><th>{ "Digest" }</th><th>{ "Size" }</th></tr></thead>
+                <tbody>
+                    { for found.layers.iter().map(|(kind, digest, size)| html! {
+                        <tr><td>{ kind }</td><td><code>{ &digest.to_string()[..19] }</code></td><td>{ human_bytes(*size) }</td></tr>
+                    }) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn run_view(run: &TransferRun, busy: bool, cancel: Callback<MouseEvent>) -> Html {
+    let percent = if run.total_bytes == 0 {
+        0.0
+    } else {
+        run.done_bytes as f64 / run.total_bytes as f64 * 100.0
+    };
+    let left = run
+        .seconds_left()
+        .map_or(String::new(), |s| format!(" · {s:.0} s left"));
+    let verb = if run.kind == Kind::Push {
+        "sent"
+    } else {
+        "downloaded"
+    };
+    html! {
+        <div id="transfer" data-run={run.id.to_string()}>
+            <p id="transfer-title">{ &run.title }</p>
+            if run.kind != Kind::LookUp {
+                <progress id="transfer-progress" max="100" value={format!("{percent:.1}")}></progress>
+                <p class="muted" id="transfer-rate">{ format!("{} of {} · blob {} of {} · {} {verb} · {:.0} MB/s{left}", human_bytes(run.done_bytes), human_bytes(run.total_bytes), run.blobs_done.min(run.blobs), run.blobs, human_bytes(run.moved_bytes), run.speed() / 1e6) }</p>
+                if !run.step.is_empty() { <p class="muted" id="transfer-step">{ &run.step }</p> }
+            }
+            if busy { <button id="transfer-cancel" onclick={cancel}>{ "Cancel" }</button> }
+            { ended_view(run) }
+        </div>
+    }
+}
+
+fn ended_view(run: &TransferRun) -> Html {
+    match &run.ended {
+        None => Html::default(),
+        Some(Ended::Done(words)) => html! { <p class="info" id="transfer-result">{ words }</p> },
+        Some(Ended::Cancelled(words)) => {
+            html! { <p class="warning" id="transfer-cancelled">{ words }</p> }
+        }
+        Some(Ended::Failed { message, blocked }) => html! {
+            <div class="error" role="alert" id="transfer-failed">
+                <p>{ message }</p>
+                { blocked.as_ref().map(|why| cors_help(&run.registry, why)).unwrap_or_default() }
+            </div>
+        },
+    }
+}
+
+/// Why the browser refused, and the configuration that fixes it.
+fn cors_help(upstream: &str, why: &str) -> Html {
+    let origin = page_origin();
+    let host = upstream.split_once("://").map_or(upstream, |(_, h)| h);
+    let ollama = is_ollama_registry(host).then(|| html! {
+        <p id="cors-ollama">{ format!("{host} is Ollama's own registry: it does not allow requests from web pages, so no browser app can pull from it directly. Use the command line (ollama-pack pull {host}/library/MODEL:TAG -o MODEL.ollama.tar) or put the Caddy proxy below in front of it.") }</p>
+    });
+    html! {
+        <div id="cors-help">
+            <p><strong>{ format!("This registry does not allow requests from this page ({origin}).") }</strong>{ format!(" The browser blocked the answer: {why}. Nothing was changed.") }</p>
+            { ollama.unwrap_or_default() }
+            <p>{ format!("To allow it, add this to the registry's config.yml ({host}, Docker Distribution / registry:2) and restart it:") }</p>
+            <pre id="cors-registry-config">{ registry_config(&origin) }</pre>
+            <p>{ "Or, when the registry asks for a login (its preflight answer is then refused), put Caddy in front of it and use port 5001:" }</p>
+            <pre id="cors-caddy-config">{ caddy_config(&origin, upstream) }</pre>
+        </div>
+    }
+}

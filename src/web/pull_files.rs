@@ -1,0 +1,247 @@
+//! The disk side of a pull, in a models folder the browser can write (a
+//! picked folder or one in OPFS). In: the pull machine's file actions.
+//! Out: `blobs/sha256-<hex>-partial` written at offsets through one
+//! writable per blob, Ollama's `-partial-N` part records beside it, the
+//! blob renamed to its final name only after its digest verified, and the
+//! manifest written last. The browser commits a writable's bytes only when
+//! it is closed, so part records are written only after their bytes are:
+//! a tab closed mid-pull leaves records that never claim more than the
+//! partial file holds.
+
+use super::js::{call_method, resolve, WebError};
+use super::store_writer;
+use crate::core::digest::Digest;
+use crate::core::name::ModelName;
+use crate::core::registry::pull::parts::{partial_file_name, record_file_name};
+use crate::core::registry::{LocalBlobs, PartRecord};
+use js_sys::{Object, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{File, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetFileOptions};
+
+struct Partial {
+    writable: JsValue,
+}
+
+/// A models folder being pulled into. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct PullFiles {
+    models: FileSystemDirectoryHandle,
+    blobs: FileSystemDirectoryHandle,
+    open: Rc<RefCell<HashMap<Digest, Rc<Partial>>>>,
+    /// Part records whose bytes are not committed yet.
+    records: Rc<RefCell<HashMap<Digest, BTreeMap<usize, PartRecord>>>>,
+}
+
+async fn file_handle(
+    dir: &FileSystemDirectoryHandle,
+    name: &str,
+    create: bool,
+) -> Result<FileSystemFileHandle, WebError> {
+    let options = FileSystemGetFileOptions::new();
+    options.set_create(create);
+    Ok(resolve(dir.get_file_handle_with_options(name, &options))
+        .await?
+        .unchecked_into())
+}
+
+async fn file_of(handle: &FileSystemFileHandle) -> Result<File, WebError> {
+    Ok(resolve(handle.get_file()).await?.unchecked_into())
+}
+
+async fn remove(dir: &FileSystemDirectoryHandle, name: &str) -> Result<(), WebError> {
+    match resolve(dir.remove_entry(name)).await {
+        Ok(_) | Err(WebError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+impl PullFiles {
+    /// `models` is the models folder (with `manifests/` and `blobs/`, made
+    /// here when missing), already granted `readwrite`.
+    pub async fn new(models: FileSystemDirectoryHandle) -> Result<Self, WebError> {
+        let blobs = store_writer::dir(&models, "blobs", true).await?;
+        store_writer::dir(&models, "manifests", true).await?;
+        Ok(Self {
+            models,
+            blobs,
+            open: Rc::default(),
+            records: Rc::default(),
+        })
+    }
+
+    pub fn models(&self) -> &FileSystemDirectoryHandle {
+        &self.models
+    }
+
+    /// Complete blobs and resumable downloads among `wanted`.
+    pub async fn local_blobs(&self, wanted: &[(Digest, u64)]) -> LocalBlobs {
+        let mut local = LocalBlobs::default();
+        for (digest, _) in wanted {
+            if let Ok(h) = file_handle(&self.blobs, &digest.blob_file_name(), false).await {
+                if let Ok(file) = file_of(&h).await {
+                    local.complete.insert(digest.clone(), file.size() as u64);
+                    continue;
+                }
+            }
+            if file_handle(&self.blobs, &partial_file_name(digest), false)
+                .await
+                .is_err()
+            {
+                continue;
+            }
+            let parts = self.saved_records(digest).await;
+            if !parts.is_empty() {
+                local.partial.insert(digest.clone(), parts);
+            }
+        }
+        local
+    }
+
+    /// The records `-partial-0`, `-partial-1`… up to the first missing one;
+    /// none at all when one of them does not parse.
+    async fn saved_records(&self, digest: &Digest) -> Vec<PartRecord> {
+        let mut parts = Vec::new();
+        for n in 0.. {
+            let name = format!("blobs/{}", record_file_name(digest, n));
+            let Ok(Some(bytes)) = store_writer::read_file(&self.models, &name).await else {
+                break;
+            };
+            match serde_json::from_slice(&bytes) {
+                Ok(record) => parts.push(record),
+                Err(_) => return Vec::new(),
+            }
+        }
+        parts
+    }
+
+    /// Opens the partial file for writes at offsets (kept when resuming).
+    pub async fn open_partial(
+        &self,
+        digest: &Digest,
+        size: u64,
+        resume: bool,
+    ) -> Result<(), WebError> {
+        if !resume {
+            self.discard(digest).await?;
+        }
+        let handle = file_handle(&self.blobs, &partial_file_name(digest), true).await?;
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"keepExistingData".into(), &resume.into());
+        let writable = resolve(call_method(&handle, "createWritable", &[options.into()])?).await?;
+        resolve(call_method(&writable, "truncate", &[(size as f64).into()])?).await?;
+        self.open
+            .borrow_mut()
+            .insert(digest.clone(), Rc::new(Partial { writable }));
+        Ok(())
+    }
+
+    /// Writes `data` at `position` of the blob's open partial file.
+    pub async fn write_at(
+        &self,
+        digest: &Digest,
+        position: u64,
+        data: &Uint8Array,
+    ) -> Result<(), WebError> {
+        let partial = self.open.borrow().get(digest).cloned().ok_or_else(|| {
+            WebError::Other(format!(
+                "{}: the partial file is not open",
+                partial_file_name(digest)
+            ))
+        })?;
+        let command = Object::new();
+        let _ = Reflect::set(&command, &"type".into(), &"write".into());
+        let _ = Reflect::set(&command, &"position".into(), &(position as f64).into());
+        let _ = Reflect::set(&command, &"data".into(), data);
+        resolve(call_method(&partial.writable, "write", &[command.into()])?)
+            .await
+            .map(drop)
+    }
+
+    /// Remembers a part record; it is written once its bytes are.
+    pub fn save_part(&self, digest: &Digest, record: PartRecord) {
+        self.records
+            .borrow_mut()
+            .entry(digest.clone())
+            .or_default()
+            .insert(record.n, record);
+    }
+
+    /// Commits the partial file's bytes (closes its writable), then writes
+    /// the records that describe them.
+    async fn close(&self, digest: &Digest) -> Result<(), WebError> {
+        let partial = self.open.borrow_mut().remove(digest);
+        if let Some(partial) = partial {
+            resolve(call_method(&partial.writable, "close", &[])?).await?;
+        }
+        let records = self.records.borrow_mut().remove(digest).unwrap_or_default();
+        for record in records.values() {
+            let name = format!("blobs/{}", record_file_name(digest, record.n));
+            store_writer::write_file(&self.models, &name, &record.to_json()).await?;
+        }
+        Ok(())
+    }
+
+    /// Closes every open partial file (on the end of a pull, whatever it
+    /// was), so that a later pull resumes from what was downloaded.
+    pub async fn close_all(&self) -> Result<(), WebError> {
+        let mut digests: Vec<Digest> = self.open.borrow().keys().cloned().collect();
+        digests.extend(self.records.borrow().keys().cloned());
+        digests.sort();
+        digests.dedup();
+        for digest in digests {
+            self.close(&digest).await?;
+        }
+        Ok(())
+    }
+
+    /// The finished partial file, closed, to be hashed.
+    pub async fn finished_file(&self, digest: &Digest) -> Result<File, WebError> {
+        self.close(digest).await?;
+        let handle = file_handle(&self.blobs, &partial_file_name(digest), false).await?;
+        file_of(&handle).await
+    }
+
+    /// Verified: the partial file takes the blob's name; records go.
+    pub async fn commit(&self, digest: &Digest) -> Result<(), WebError> {
+        self.close(digest).await?;
+        let handle = file_handle(&self.blobs, &partial_file_name(digest), false).await?;
+        resolve(call_method(
+            &handle,
+            "move",
+            &[digest.blob_file_name().into()],
+        )?)
+        .await?;
+        self.remove_records(digest).await
+    }
+
+    /// Wrong content (or a fresh start): the partial file and records go.
+    pub async fn discard(&self, digest: &Digest) -> Result<(), WebError> {
+        let partial = self.open.borrow_mut().remove(digest);
+        if let Some(partial) = partial {
+            let _ = resolve(call_method(&partial.writable, "abort", &[])?).await;
+        }
+        self.records.borrow_mut().remove(digest);
+        remove(&self.blobs, &partial_file_name(digest)).await?;
+        self.remove_records(digest).await
+    }
+
+    async fn remove_records(&self, digest: &Digest) -> Result<(), WebError> {
+        for n in 0.. {
+            let name = record_file_name(digest, n);
+            if file_handle(&self.blobs, &name, false).await.is_err() {
+                return Ok(());
+            }
+            remove(&self.blobs, &name).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the manifest bytes unchanged under Ollama's path for `name`.
+    pub async fn write_manifest(&self, name: &ModelName, bytes: &[u8]) -> Result<(), WebError> {
+        let rel = format!("manifests/{}", name.manifest_rel_path());
+        store_writer::write_file(&self.models, &rel, bytes).await
+    }
+}

@@ -1,0 +1,311 @@
+//! The HTTP side of a browser pull or push. In: the machines' requests
+//! (with a delay; a body that may name a range of a local blob) and
+//! [`PullFiles`] to write bodies into. Out: [`NetEvent`]s on one channel,
+//! handed back to the machine by [`Net::deliver`]: each request runs as its
+//! own task with `fetch`, a body the machine wants written goes to the
+//! blob's partial file 4 MiB at a time, and a head or a body read that
+//! waits longer than the stall timeout is reported as a stall.
+
+use super::fetch::{send, BodyStream, FetchError};
+use super::js::WebError;
+use super::pull_files::PullFiles;
+use crate::core::digest::Digest;
+use crate::core::registry::{
+    Body, BodyTarget, Exchange, HttpRequest, HttpResponse, RequestId, TransportError,
+};
+use futures_channel::{mpsc, oneshot};
+use futures_util::future::{select, Either};
+use futures_util::StreamExt;
+use gloo::timers::future::TimeoutFuture;
+use js_sys::Uint8Array;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{AbortController, File};
+
+/// Bytes gathered from the network before one write to the partial file.
+const WRITE_BUFFER: u32 = 4 << 20;
+
+pub enum NetEvent {
+    Head(RequestId, HttpResponse, oneshot::Sender<BodyTarget>),
+    Body(RequestId, Vec<u8>),
+    Written(RequestId, u64),
+    End(RequestId),
+    Failed(RequestId, TransportError),
+    /// A local file could not be read or written.
+    Local(String),
+    /// The hash of a finished partial file: (digest, bytes) or why not.
+    Verified(Digest, Result<(Digest, u64), String>),
+    /// Nothing happened for a while: time to look at Cancel and progress.
+    Tick,
+}
+
+/// Where upload bodies come from: the local blob's file.
+pub type BlobFiles = Rc<dyn Fn(&Digest) -> Option<File>>;
+
+#[derive(Clone)]
+struct Shared {
+    tx: mpsc::UnboundedSender<NetEvent>,
+    files: Option<PullFiles>,
+    uploads: Option<BlobFiles>,
+    stall_ms: u32,
+    /// Set when the browser blocked a request for want of CORS headers.
+    blocked: Rc<RefCell<Option<String>>>,
+}
+
+pub struct Net {
+    shared: Shared,
+    rx: mpsc::UnboundedReceiver<NetEvent>,
+    aborts: HashMap<RequestId, AbortController>,
+}
+
+impl Net {
+    /// A driver whose bodies go to `files` (pull) or come from `uploads`
+    /// (push).
+    pub fn new(files: Option<PullFiles>, uploads: Option<BlobFiles>, stall_ms: u32) -> Self {
+        let (tx, rx) = mpsc::unbounded();
+        Self {
+            shared: Shared {
+                tx,
+                files,
+                uploads,
+                stall_ms,
+                blocked: Rc::default(),
+            },
+            rx,
+            aborts: HashMap::new(),
+        }
+    }
+
+    pub fn sender(&self) -> mpsc::UnboundedSender<NetEvent> {
+        self.shared.tx.clone()
+    }
+
+    /// What the browser blocked, if it blocked anything (CORS).
+    pub fn blocked(&self) -> Option<String> {
+        self.shared.blocked.borrow().clone()
+    }
+
+    pub fn send(&mut self, id: RequestId, request: HttpRequest, delay_ms: u64) {
+        let Ok(abort) = AbortController::new() else {
+            let _ = self.shared.tx.unbounded_send(NetEvent::Failed(
+                id,
+                TransportError::Connect("this browser cannot make requests".into()),
+            ));
+            return;
+        };
+        let signal: JsValue = abort.signal().into();
+        self.aborts.insert(id, abort);
+        let shared = self.shared.clone();
+        spawn_local(async move {
+            if delay_ms > 0 {
+                TimeoutFuture::new(delay_ms.min(u64::from(u32::MAX)) as u32).await;
+            }
+            shared.run(id, request, signal).await;
+        });
+    }
+
+    pub fn cancel(&mut self, id: RequestId) {
+        if let Some(abort) = self.aborts.remove(&id) {
+            abort.abort();
+        }
+    }
+
+    pub fn cancel_all(&mut self) {
+        for (_, abort) in self.aborts.drain() {
+            abort.abort();
+        }
+    }
+
+    /// The next event, or a `Tick` after `wait_ms` without one.
+    pub async fn next(&mut self, wait_ms: u32) -> NetEvent {
+        let timer = TimeoutFuture::new(wait_ms);
+        match select(self.rx.next(), timer).await {
+            Either::Left((Some(event), _)) => event,
+            _ => NetEvent::Tick,
+        }
+    }
+
+    /// Hands a request's event to the machine; returns the others.
+    pub fn deliver<E: Exchange>(&mut self, machine: &mut E, event: NetEvent) -> Option<NetEvent> {
+        match event {
+            NetEvent::Head(id, response, reply) => {
+                let _ = reply.send(machine.on_response(id, response));
+            }
+            NetEvent::Body(id, bytes) => machine.on_body(id, &bytes),
+            NetEvent::Written(id, n) => machine.on_written(id, n),
+            NetEvent::End(id) => {
+                self.aborts.remove(&id);
+                machine.on_end(id);
+            }
+            NetEvent::Failed(id, e) => {
+                self.aborts.remove(&id);
+                machine.on_failed(id, e);
+            }
+            other => return Some(other),
+        }
+        None
+    }
+}
+
+impl Shared {
+    fn emit(&self, event: NetEvent) {
+        let _ = self.tx.unbounded_send(event);
+    }
+
+    fn body(&self, body: &Body) -> Result<JsValue, String> {
+        match body {
+            Body::Empty => Ok(JsValue::UNDEFINED),
+            Body::Bytes(bytes) => Ok(Uint8Array::from(bytes.as_slice()).into()),
+            Body::Blob {
+                digest,
+                offset,
+                len,
+            } => {
+                let file = self
+                    .uploads
+                    .as_ref()
+                    .and_then(|f| f(digest))
+                    .ok_or_else(|| format!("{digest}: not in the open folder"))?;
+                file.slice_with_f64_and_f64(*offset as f64, (offset + len) as f64)
+                    .map(Into::into)
+                    .map_err(|e| WebError::from_js(&e).to_string())
+            }
+        }
+    }
+
+    async fn run(&self, id: RequestId, request: HttpRequest, signal: JsValue) {
+        let body = match self.body(&request.body) {
+            Ok(b) => b,
+            Err(message) => return self.emit(NetEvent::Local(message)),
+        };
+        let answer = match select(Box::pin(send(&request, &body, &signal)), self.stall()).await {
+            Either::Left((answer, _)) => answer,
+            Either::Right(_) => Err(FetchError::Transport(TransportError::Stalled)),
+        };
+        let (head, mut stream) = match answer {
+            Ok(a) => a,
+            Err(FetchError::Aborted) => return,
+            Err(FetchError::Transport(e)) => {
+                if let TransportError::Blocked(why) = &e {
+                    *self.blocked.borrow_mut() = Some(why.clone());
+                }
+                return self.emit(NetEvent::Failed(id, e));
+            }
+        };
+        let (reply, target) = oneshot::channel();
+        self.emit(NetEvent::Head(id, head, reply));
+        let Ok(target) = target.await else {
+            return stream.cancel();
+        };
+        let result = match target {
+            BodyTarget::Buffer => self.buffer(id, &mut stream).await,
+            BodyTarget::Discard => {
+                stream.cancel();
+                Ok(())
+            }
+            BodyTarget::Write {
+                digest,
+                offset,
+                len,
+            } => self.write(id, &mut stream, &digest, offset, len).await,
+        };
+        match result {
+            Ok(()) => self.emit(NetEvent::End(id)),
+            Err(FetchError::Aborted) => {}
+            Err(FetchError::Transport(e)) => self.emit(NetEvent::Failed(id, e)),
+        }
+    }
+
+    fn stall(&self) -> TimeoutFuture {
+        TimeoutFuture::new(self.stall_ms)
+    }
+
+    /// The next chunk, or a stall.
+    async fn next(&self, stream: &mut BodyStream) -> Result<Option<Uint8Array>, FetchError> {
+        let stalled = match select(Box::pin(stream.next()), self.stall()).await {
+            Either::Left((chunk, _)) => return chunk,
+            Either::Right(_) => Err(FetchError::Transport(TransportError::Stalled)),
+        };
+        stream.cancel();
+        stalled
+    }
+
+    async fn buffer(&self, id: RequestId, stream: &mut BodyStream) -> Result<(), FetchError> {
+        while let Some(chunk) = self.next(stream).await? {
+            self.emit(NetEvent::Body(id, chunk.to_vec()));
+        }
+        Ok(())
+    }
+
+    /// Copies the body into the partial file at `offset`, at most `len`
+    /// bytes, in writes of up to [`WRITE_BUFFER`] bytes.
+    async fn write(
+        &self,
+        id: RequestId,
+        stream: &mut BodyStream,
+        digest: &Digest,
+        offset: u64,
+        len: u64,
+    ) -> Result<(), FetchError> {
+        let Some(files) = &self.files else {
+            self.emit(NetEvent::Local("no folder to write into".into()));
+            return Err(FetchError::Aborted);
+        };
+        let buffer = Uint8Array::new_with_length(WRITE_BUFFER);
+        let (mut fill, mut position, mut left) = (0u32, offset, len);
+        while left > 0 {
+            let Some(chunk) = self.next(stream).await? else {
+                break;
+            };
+            let mut chunk =
+                chunk.subarray(0, chunk.length().min(left.min(u64::from(u32::MAX)) as u32));
+            left -= u64::from(chunk.length());
+            while chunk.length() > 0 {
+                let take = chunk.length().min(WRITE_BUFFER - fill);
+                buffer.set(&chunk.subarray(0, take), fill);
+                fill += take;
+                chunk = chunk.subarray(take, chunk.length());
+                if fill == WRITE_BUFFER {
+                    self.flush(id, files, digest, &buffer, &mut fill, &mut position)
+                        .await?;
+                }
+            }
+        }
+        if left == 0 {
+            stream.cancel();
+        }
+        self.flush(id, files, digest, &buffer, &mut fill, &mut position)
+            .await
+    }
+
+    async fn flush(
+        &self,
+        id: RequestId,
+        files: &PullFiles,
+        digest: &Digest,
+        buffer: &Uint8Array,
+        fill: &mut u32,
+        position: &mut u64,
+    ) -> Result<(), FetchError> {
+        if *fill == 0 {
+            return Ok(());
+        }
+        if let Err(e) = files
+            .write_at(digest, *position, &buffer.subarray(0, *fill))
+            .await
+        {
+            self.emit(NetEvent::Local(format!(
+                "could not write {}: {e}",
+                digest.blob_file_name()
+            )));
+            return Err(FetchError::Aborted);
+        }
+        self.emit(NetEvent::Written(id, u64::from(*fill)));
+        *position += u64::from(*fill);
+        *fill = 0;
+        Ok(())
+    }
+}
