@@ -96,7 +96,7 @@ ensure_chromium() {
 }
 
 ensure_registry_tools() {
-  ensure_apt docker-registry caddy
+  ensure_apt docker-registry caddy apache2-utils  # htpasswd: bcrypt for the auth registry
 }
 
 # .venv with tests/fixtures/requirements.txt (gguf from PyPI, pinned there).

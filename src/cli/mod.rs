@@ -96,9 +96,10 @@ enum Command {
         gzip: Option<u32>,
     },
     /// Pull a model from a registry (Docker Registry v2, as Ollama's) into a models
-    /// folder, stored as Ollama stores it: blobs already present are skipped, the
-    /// others fetched in parallel ranged parts and verified, the manifest written last.
-    /// An interrupted pull continues where it stopped. Password: $OLLAMA_PACK_PASSWORD.
+    /// folder (-C), stored as Ollama stores it: blobs already present are skipped, the
+    /// others fetched in parallel ranged parts and verified, the manifest written last;
+    /// or straight into an archive (-o), as `pack` writes it. An interrupted pull
+    /// continues where it stopped. Password: $OLLAMA_PACK_PASSWORD.
     /// Exit 0 pulled; 1 transfer or verification failed; 2 could not run (bad
     /// reference, not a models folder, no such model, login needed); 130 interrupted.
     Pull(pull::Args),

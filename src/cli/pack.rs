@@ -75,9 +75,17 @@ impl From<PackError> for Failure {
 }
 
 pub fn run(opts: &Options) -> ExitCode {
+    match execute(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => ExitCode::from(code),
+    }
+}
+
+/// Packs, says what went wrong on stderr; `Err` holds the exit code.
+pub fn execute(opts: &Options) -> Result<(), u8> {
     match pack(opts) {
-        Ok(skipped) if skipped > 0 => ExitCode::from(1),
-        Ok(_) => ExitCode::SUCCESS,
+        Ok(skipped) if skipped > 0 => Err(1),
+        Ok(_) => Ok(()),
         Err(failure) => {
             let (message, code) = match failure {
                 Failure::Data(m) => (m, 1),
@@ -85,8 +93,18 @@ pub fn run(opts: &Options) -> ExitCode {
                 Failure::Interrupted => ("interrupted; no archive was finished".to_string(), 130),
             };
             eprintln!("ollama-pack: {message}");
-            ExitCode::from(code)
+            Err(code)
         }
+    }
+}
+
+/// Why `output` cannot receive an archive of the models folder
+/// `models_root` (`-` is standard output), before anything is read.
+pub fn check_output(output: &Path, models_root: &Path) -> Result<(), String> {
+    match Target::check(output, models_root) {
+        Ok(_) => Ok(()),
+        Err(Failure::Data(m) | Failure::Run(m)) => Err(m),
+        Err(Failure::Interrupted) => Err("interrupted".into()),
     }
 }
 

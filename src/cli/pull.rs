@@ -1,6 +1,7 @@
-//! `ollama-pack pull REF -C DIR`. In: a reference as Ollama writes it and a
-//! models folder (its parent `.ollama`, or an empty folder that becomes a
-//! models folder). Out: the model stored as Ollama stores it, under
+//! `ollama-pack pull REF (-C DIR | -o ARCHIVE)`. In: a reference as Ollama
+//! writes it and a models folder (its parent `.ollama`, or an empty folder
+//! that becomes a models folder), or an archive to write (`archive.rs`).
+//! Out: the model stored as Ollama stores it, under
 //! `manifests/<host[:port]>/<ns>/<model>/<tag>`, blobs already present
 //! skipped, the others fetched in parallel ranged parts, each verified
 //! before it gets its name, the manifest written last, unchanged. An
@@ -9,6 +10,7 @@
 //! a models folder, no such model on the registry, login needed); 130
 //! interrupted. The core's [`Pull`] machine decides; this drives it.
 
+mod archive;
 pub mod common;
 mod files;
 pub mod net;
@@ -18,11 +20,12 @@ use crate::core::registry::auth_flow::AuthFailure;
 use crate::core::registry::{Pull, PullAction, PullError, PullOptions, PullSummary, RegistryRef};
 use common::{Failure, RegistryArgs};
 use net::{Event, Net};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("destination").required(true).args(["dir", "output"])))]
 pub struct Args {
     /// The model: [http://]host[:port]/namespace/model[:tag] (https unless http://;
     /// namespace defaults to library, tag to latest, host to registry.ollama.ai).
@@ -30,7 +33,14 @@ pub struct Args {
     /// The models folder to pull into, its parent .ollama folder, or an empty or
     /// new folder that becomes a models folder.
     #[arg(short = 'C', long = "dir", value_name = "DIR")]
-    dir: PathBuf,
+    dir: Option<PathBuf>,
+    /// Or write the model into this archive (as `pack` makes it; no models folder
+    /// needed): downloaded into the folder ARCHIVE.pulling beside it (kept if the
+    /// pull fails, so that running it again continues), then packed, then that
+    /// folder is removed. `-` streams the archive to standard output (the
+    /// download folder is then made in the current folder).
+    #[arg(short = 'o', long = "output", value_name = "ARCHIVE")]
+    output: Option<PathBuf>,
     /// Bytes per ranged part. Default, as Ollama: 1/16 of the blob, 100 MB to 1 GB.
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
     part_size: Option<u64>,
@@ -42,24 +52,31 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let started = Instant::now();
-    match pull(args) {
-        Ok((summary, root)) => {
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "pulled {} into {} as {}: {} blobs ({}), {} already present, {} downloaded in {secs:.1} s",
-                args.reference,
-                root.display(),
-                summary.name.display_shortest(),
-                summary.blobs,
-                human_bytes(summary.total_bytes),
-                summary.already_present,
-                human_bytes(summary.downloaded_bytes),
-            );
-            ExitCode::SUCCESS
-        }
+    let result = match (&args.dir, &args.output) {
+        (_, Some(output)) => archive::run(args, output),
+        (Some(dir), None) => pull(args, dir).map(|(summary, root, secs)| {
+            println!("{}", report(args, &summary, &root, secs));
+        }),
+        (None, None) => Err(Failure::Run("give -C DIR or -o ARCHIVE".into())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.exit(),
     }
+}
+
+/// The line that says what a pull did.
+fn report(args: &Args, summary: &PullSummary, root: &Path, secs: f64) -> String {
+    format!(
+        "pulled {} into {} as {}: {} blobs ({}), {} already present, {} downloaded in {secs:.1} s",
+        args.reference,
+        root.display(),
+        summary.name.display_shortest(),
+        summary.blobs,
+        human_bytes(summary.total_bytes),
+        summary.already_present,
+        human_bytes(summary.downloaded_bytes),
+    )
 }
 
 fn options(args: &Args) -> Result<PullOptions, Failure> {
@@ -75,10 +92,13 @@ fn options(args: &Args) -> Result<PullOptions, Failure> {
     Ok(opts)
 }
 
-fn pull(args: &Args) -> Result<(PullSummary, PathBuf), Failure> {
-    let reference = RegistryRef::parse(&args.reference).map_err(|e| Failure::Run(e.to_string()))?;
+/// Pulls into the models folder `dir`: the summary, the models folder and
+/// the seconds it took.
+fn pull(args: &Args, dir: &Path) -> Result<(PullSummary, PathBuf, f64), Failure> {
+    let started = Instant::now();
+    let reference = parse_reference(args)?;
     let opts = options(args)?;
-    let root = files::models_root(&args.dir)?;
+    let root = files::models_root(dir)?;
     let blobs = root.join("blobs");
     let mut net = Net::new(blobs.clone(), args.registry.stall()).map_err(Failure::Run)?;
     let mut machine = Pull::new(reference, opts);
@@ -131,7 +151,8 @@ fn pull(args: &Args) -> Result<(PullSummary, PathBuf), Failure> {
                 PullAction::Finished(result) => {
                     bar.finish_and_clear();
                     net.cancel_all();
-                    return result.map(|s| (s, root)).map_err(failure);
+                    let secs = started.elapsed().as_secs_f64();
+                    return result.map(|s| (s, root, secs)).map_err(failure);
                 }
             };
             if let Err(message) = done {
@@ -165,13 +186,19 @@ fn pull(args: &Args) -> Result<(PullSummary, PathBuf), Failure> {
     }
 }
 
+fn parse_reference(args: &Args) -> Result<RegistryRef, Failure> {
+    RegistryRef::parse(&args.reference).map_err(|e| Failure::Run(e.to_string()))
+}
+
 fn failure(e: PullError) -> Failure {
     let message = e.to_string();
     match e {
         PullError::NotFound { .. } | PullError::NotAModel { .. } => Failure::Run(message),
-        PullError::Auth(AuthFailure::NeedCredentials { .. } | AuthFailure::Refused { .. }) => {
-            Failure::Run(message)
-        }
+        PullError::Auth(AuthFailure::NeedCredentials { .. }) => Failure::Run(format!(
+            "{message} (--user USER, password in ${})",
+            common::PASSWORD_VAR
+        )),
+        PullError::Auth(AuthFailure::Refused { .. }) => Failure::Run(message),
         PullError::Cancelled => Failure::Interrupted(message),
         _ => Failure::Transfer(message),
     }

@@ -162,9 +162,11 @@ fn failure(e: PushError) -> Failure {
     let message = e.to_string();
     match e {
         PushError::BadManifest(_) => Failure::Run(message),
-        PushError::Auth(AuthFailure::NeedCredentials { .. } | AuthFailure::Refused { .. }) => {
-            Failure::Run(message)
-        }
+        PushError::Auth(AuthFailure::NeedCredentials { .. }) => Failure::Run(format!(
+            "{message} (--user USER, password in ${})",
+            common::PASSWORD_VAR
+        )),
+        PushError::Auth(AuthFailure::Refused { .. }) => Failure::Run(message),
         PushError::Cancelled => Failure::Interrupted(message),
         _ => Failure::Transfer(message),
     }

@@ -52,6 +52,8 @@ pub enum Failure {
     Run(String),
     /// Ctrl-C (exit 130).
     Interrupted(String),
+    /// Already said on stderr; exit with this code.
+    Reported(u8),
 }
 
 impl Failure {
@@ -60,9 +62,20 @@ impl Failure {
             Failure::Transfer(m) => (1, m),
             Failure::Run(m) => (2, m),
             Failure::Interrupted(m) => (130, m),
+            Failure::Reported(code) => return ExitCode::from(code),
         };
         eprintln!("ollama-pack: {message}");
         ExitCode::from(code)
+    }
+
+    /// The same failure with `note` on a line of its own after the message.
+    pub fn with_note(self, note: &str) -> Self {
+        match self {
+            Failure::Transfer(m) => Failure::Transfer(format!("{m}\n{note}")),
+            Failure::Run(m) => Failure::Run(format!("{m}\n{note}")),
+            Failure::Interrupted(m) => Failure::Interrupted(format!("{m}\n{note}")),
+            Failure::Reported(code) => Failure::Reported(code),
+        }
     }
 }
 

@@ -2,160 +2,19 @@
 //! 127.0.0.1 (started per test by tests/registry/start.sh, stopped by a
 //! guard even when the test fails). Skipped, with a message, only when
 //! /usr/bin/docker-registry is not installed (scripts/test installs it).
-//! The model is `gemma2:2b` of tests/fixtures/generated/store (intact).
+//! Here: round trip, resume from Ollama's part records, errors, oras. Login
+//! through Caddy: `auth.rs`; faults injected by tests/registry/fault_proxy.mjs:
+//! `faults.rs`; `pull -o ARCHIVE`: `archive.rs`. The small model is
+//! `gemma2:2b` of tests/fixtures/generated/store (intact).
 
-use sha2::{Digest as _, Sha256};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod archive;
+mod auth;
+mod faults;
+mod support;
 
-const REGISTRY_BIN: &str = "/usr/bin/docker-registry";
-const MODEL: &str = "gemma2:2b";
-const MODEL_MANIFEST: &str = "models/manifests/registry.ollama.ai/library/gemma2/2b";
-
-fn repo_path(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-fn store() -> PathBuf {
-    let dir = repo_path("tests/fixtures/generated/store/dot-ollama");
-    assert!(
-        dir.join(MODEL_MANIFEST).exists(),
-        "missing fixture: run scripts/test (it runs tests/fixtures/store/make_store.py)"
-    );
-    dir
-}
-
-/// A running registry; stopped (and its data deleted) when dropped.
-struct Registry {
-    url: String,
-    state: PathBuf,
-}
-
-impl Registry {
-    /// `None` (after saying why) when docker-registry is not installed.
-    fn start(test: &str) -> Option<Self> {
-        if !Path::new(REGISTRY_BIN).exists() {
-            eprintln!(
-                "SKIPPED {test}: {REGISTRY_BIN} is not installed (apt-get install docker-registry; \
-                 scripts/test installs it)"
-            );
-            return None;
-        }
-        let state = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join("cli_registry")
-            .join(format!("{test}-registry"));
-        let out = Command::new(repo_path("tests/registry/start.sh"))
-            .arg(&state)
-            .output()
-            .expect("run tests/registry/start.sh");
-        assert!(
-            out.status.success(),
-            "the registry did not start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        Some(Self { url, state })
-    }
-
-    fn host(&self) -> &str {
-        self.url.trim_start_matches("http://")
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = Command::new(repo_path("tests/registry/stop.sh"))
-            .arg(&self.state)
-            .status();
-    }
-}
-
-/// An empty folder for one test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli_registry")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_ollama-pack"))
-        .args(args)
-        .env("NO_PROXY", "127.0.0.1")
-        .env_remove("OLLAMA_PACK_PASSWORD")
-        .output()
-        .expect("run ollama-pack");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The digests (hex) of the config and layers of a manifest file.
-fn blob_hexes(manifest: &[u8]) -> Vec<String> {
-    let v: serde_json::Value = serde_json::from_slice(manifest).unwrap();
-    let mut all = vec![v["config"].clone()];
-    all.extend(v["layers"].as_array().unwrap().iter().cloned());
-    all.iter()
-        .map(|l| {
-            l["digest"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("sha256:")
-                .to_string()
-        })
-        .collect()
-}
-
-fn push_model(reference: &str) {
-    let store = store();
-    let (code, out, err) = run(&[
-        "push",
-        store.to_str().unwrap(),
-        MODEL,
-        reference,
-        "--chunk-size",
-        "10000",
-    ]);
-    assert_eq!(code, 0, "push: {out}{err}");
-    assert!(out.contains("pushed gemma2:2b to"), "{out}");
-}
-
-fn curl_manifest_digest(reg: &Registry, repo: &str, tag: &str) -> String {
-    let out = Command::new("curl")
-        .args(["-sfI", "--noproxy", "*", "-H"])
-        .arg(
-            "Accept: application/vnd.docker.distribution.manifest.v2+json, \
-             application/vnd.oci.image.manifest.v1+json",
-        )
-        .arg(format!("{}/v2/{repo}/manifests/{tag}", reg.url))
-        .output()
-        .expect("run curl");
-    assert!(out.status.success(), "curl HEAD of the manifest failed");
-    let head = String::from_utf8_lossy(&out.stdout).into_owned();
-    head.lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("docker-content-digest")
-                .then(|| value.trim().to_string())
-        })
-        .unwrap_or_else(|| panic!("no Docker-Content-Digest in {head}"))
-}
+use std::path::PathBuf;
+use std::process::Command;
+use support::*;
 
 #[test]
 fn push_then_pull_gives_identical_bytes_and_pulling_again_transfers_nothing() {
