@@ -65,15 +65,10 @@ fn init(request: &HttpRequest, body: &JsValue, signal: &JsValue) -> Object {
     if !body.is_undefined() {
         set("body", body);
     }
-    set(
-        "cache",
-        &if request.no_store {
-            "no-store"
-        } else {
-            "default"
-        }
-        .into(),
-    );
+    // Always past the HTTP cache: manifests must be fresh (registry:2 sends
+    // no `Vary: Accept`), and blobs go to the models folder, not also to
+    // the browser's cache (which would hold a second copy of many GB).
+    set("cache", &"no-store".into());
     set("credentials", &"omit".into());
     set("redirect", &"follow".into());
     set("mode", &"cors".into());

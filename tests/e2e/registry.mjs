@@ -4,7 +4,7 @@
 // API describes them) — an independent client, so a pull test never relies
 // on our push. Also reads back what the registry holds, like curl would.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from './harness.mjs';
@@ -20,15 +20,26 @@ export function startRegistry(origin = '*') {
   return { url, state, stop: () => execFileSync(STOP, [state]) };
 }
 
+/** A registry asking for HTTP Basic, behind Caddy (which answers the preflight). */
+export function startAuthRegistry(origin = '*') {
+  const state = mkdtempSync(path.join(tmpdir(), 'e2e-auth-registry-'));
+  const url = execFileSync(START, ['--auth', state], { encoding: 'utf8', env: { ...process.env, CORS_ORIGIN: origin } }).trim();
+  const read = (f) => readFileSync(path.join(state, f), 'utf8');
+  return { url, state, user: read('user'), password: read('password'), stop: () => execFileSync(STOP, [state]) };
+}
+
+/** `Authorization` for a registry's Basic login, or none. */
+export const basic = (reg) => (reg.user ? { Authorization: 'Basic ' + Buffer.from(`${reg.user}:${reg.password}`).toString('base64') } : {});
+
 const MANIFEST_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
 
-async function uploadBlob(base, repo, bytes) {
+async function uploadBlob(base, repo, bytes, headers) {
   const digest = sha(bytes);
-  const start = await fetch(`${base}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  const start = await fetch(`${base}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers });
   if (start.status !== 202) throw new Error(`POST upload: ${start.status}`);
   const location = new URL(start.headers.get('location'), base);
   location.searchParams.set('digest', digest);
-  const put = await fetch(location, { method: 'PUT', body: bytes, headers: { 'Content-Type': 'application/octet-stream' } });
+  const put = await fetch(location, { method: 'PUT', body: bytes, headers: { ...headers, 'Content-Type': 'application/octet-stream' } });
   if (put.status !== 201) throw new Error(`PUT blob: ${put.status} ${await put.text()}`);
   return digest;
 }
@@ -37,10 +48,10 @@ async function uploadBlob(base, repo, bytes) {
  * Pushes a model: `layers` is [{ mediaType, bytes }]. Returns the manifest
  * bytes exactly as sent, and the blobs by digest.
  */
-export async function pushModel(base, repo, tag, config, layers) {
+export async function pushModel(base, repo, tag, config, layers, headers = {}) {
   const blobs = new Map();
   const entry = async (mediaType, bytes) => {
-    const digest = await uploadBlob(base, repo, bytes);
+    const digest = await uploadBlob(base, repo, bytes, headers);
     blobs.set(digest, bytes);
     return { mediaType, digest, size: bytes.length };
   };
@@ -50,7 +61,7 @@ export async function pushModel(base, repo, tag, config, layers) {
     config: await entry('application/vnd.docker.container.image.v1+json', config),
     layers: await Promise.all(layers.map((l) => entry(l.mediaType, l.bytes))),
   }));
-  const put = await fetch(`${base}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: manifest, headers: { 'Content-Type': MANIFEST_TYPE } });
+  const put = await fetch(`${base}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: manifest, headers: { ...headers, 'Content-Type': MANIFEST_TYPE } });
   if (put.status !== 201) throw new Error(`PUT manifest: ${put.status} ${await put.text()}`);
   return { manifest, blobs };
 }
@@ -70,8 +81,8 @@ export function tinyModel(size = 300_000, seed = 1) {
 }
 
 /** The manifest the registry serves for repo:tag, and its Docker-Content-Digest. */
-export async function registryManifest(base, repo, tag) {
-  const r = await fetch(`${base}/v2/${repo}/manifests/${tag}`, { headers: { Accept: MANIFEST_TYPE } });
+export async function registryManifest(base, repo, tag, headers = {}) {
+  const r = await fetch(`${base}/v2/${repo}/manifests/${tag}`, { headers: { ...headers, Accept: MANIFEST_TYPE } });
   return { status: r.status, digest: r.headers.get('docker-content-digest'), bytes: Buffer.from(await r.arrayBuffer()) };
 }
 

@@ -29,7 +29,7 @@ pub fn registry_config(page_origin: &str) -> String {
 }
 
 /// A Caddyfile site in front of the registry at `upstream`
-/// (`http://127.0.0.1:5000`, `https://registry.example.com`).
+/// (`http://127.0.0.1:5000`, `https://registry.example.com`), on port 5001.
 pub fn caddy_config(page_origin: &str, upstream: &str) -> String {
     format!(
         ":5001 {{\n\
@@ -41,9 +41,16 @@ pub fn caddy_config(page_origin: &str, upstream: &str) -> String {
          \t\theader Access-Control-Max-Age \"600\"\n\
          \t\trespond 204\n\
          \t}}\n\
-         \theader >Access-Control-Allow-Origin \"{page_origin}\"\n\
-         \theader >Access-Control-Expose-Headers \"{EXPOSE_HEADERS}\"\n\
-         \treverse_proxy {upstream}\n\
+         \thandle {{\n\
+         \t\theader {{\n\
+         \t\t\tAccess-Control-Allow-Origin \"{page_origin}\"\n\
+         \t\t\tAccess-Control-Expose-Headers \"{EXPOSE_HEADERS}\"\n\
+         \t\t\tdefer\n\
+         \t\t}}\n\
+         \t\treverse_proxy {upstream} {{\n\
+         \t\t\tflush_interval -1\n\
+         \t\t}}\n\
+         \t}}\n\
          }}\n"
     )
 }
@@ -80,12 +87,21 @@ mod tests {
         );
     }
 
+    /// The Caddy site we suggest is, line for line, the one the browser
+    /// tests put in front of the login registry (tests/registry/Caddyfile).
     #[test]
-    fn caddy_site_answers_the_preflight_and_proxies() {
-        let caddy = caddy_config("https://app.example", "http://127.0.0.1:5000");
-        assert!(caddy.contains("reverse_proxy http://127.0.0.1:5000"));
-        assert!(caddy.contains("respond 204"));
-        assert!(caddy.contains("Access-Control-Allow-Origin \"https://app.example\""));
+    fn caddy_snippet_is_the_site_the_browser_tests_use() {
+        let tested = include_str!("../../../tests/registry/Caddyfile");
+        let snippet = caddy_config("@ORIGIN@", "@UPSTREAM@");
+        let lines: Vec<&str> = snippet.lines().skip(1).map(str::trim).collect();
+        for line in &lines {
+            assert!(
+                tested.lines().any(|t| t.trim() == *line),
+                "{line:?} is not in tests/registry/Caddyfile"
+            );
+        }
+        assert!(lines.contains(&"respond 204"));
+        assert!(lines.contains(&"reverse_proxy @UPSTREAM@ {"));
     }
 
     #[test]

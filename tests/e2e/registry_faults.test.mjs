@@ -1,0 +1,166 @@
+// Registry transfers in the browser when things go wrong, against real
+// components: the suite's fault-injecting proxy in front of a real
+// docker-registry (a connection dropped mid-blob, a stalled one), and a
+// registry that asks for a login behind Caddy. A dropped connection is
+// resumed from what was written; a Cancel keeps the download and the next
+// pull continues it (bytes counted by the proxy, ≤ 1.1× the blob); a login
+// registry refuses an anonymous look-up with a message and works once
+// signed in.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { sha } from './stores.mjs';
+import { openApp, writeOpfsTree, stubDirectoryPicker, readOpfsFile, listOpfs } from './harness.mjs';
+import { startRegistry, startAuthRegistry, basic, pushModel, tinyModel, registryManifest } from './registry.mjs';
+import { startFaultProxy } from '../registry/fault_proxy.mjs';
+
+const BIG = 64_000_000;
+let app;
+let reg;
+let proxy;
+let model;
+before(async () => {
+  reg = startRegistry('*');
+  proxy = await startFaultProxy(reg.url);
+  const m = tinyModel(BIG, 5);
+  model = { ...(await pushModel(reg.url, 'team/big', 'v1', m.config, m.layers)), weights: m.layers[0].bytes };
+  app = await openApp();
+});
+after(async () => {
+  await app?.close();
+  await proxy?.close();
+  reg?.stop();
+});
+
+const control = (method, what, body) =>
+  fetch(`${proxy.url}/${what}`, { method, body: body && JSON.stringify(body), headers: body ? { 'Content-Type': 'application/json' } : {} });
+const blobBytesSent = async () => {
+  const stats = await (await control('GET', '__stats__')).json();
+  return Object.entries(stats.paths).filter(([p]) => p.includes('/blobs/')).reduce((n, [, v]) => n + v.body_bytes, 0);
+};
+
+async function freshFolder(name) {
+  const { page } = app;
+  await page.reload();
+  const weights = Buffer.from('GGUF');
+  await writeOpfsTree(page, [
+    { path: 'models/manifests/registry.ollama.ai/library/seed/latest', bytes: Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(weights), size: 4 }, layers: [] })) },
+    { path: `models/blobs/${sha(weights).replace(':', '-')}`, bytes: weights },
+  ], name);
+  await stubDirectoryPicker(page, name);
+  await page.click('#open-folder');
+  await page.locator('#models tbody tr').first().waitFor();
+}
+
+async function pull(ref, run) {
+  const { page } = app;
+  await page.fill('#pull-ref', ref);
+  await page.click('#pull-lookup');
+  await page.locator('#pull-manifest').waitFor({ timeout: 60_000 });
+  await page.click('#pull-to-folder');
+  return ended(run);
+}
+
+async function ended(id, timeout = 120_000) {
+  const sel = `#transfer[data-run="${id}"]`;
+  const end = app.page.locator(`${sel} #transfer-result, ${sel} #transfer-failed, ${sel} #transfer-cancelled`);
+  await end.first().waitFor({ timeout });
+  return [await end.first().getAttribute('id'), await end.first().innerText()];
+}
+
+async function assertPulled(dir) {
+  const { page } = app;
+  const host = proxy.url.replace('http://', '');
+  assert.deepEqual(await readOpfsFile(page, `${dir}/models/manifests/${host}/team/big/v1`), model.manifest);
+  const blob = `${dir}/models/blobs/${sha(model.weights).replace(':', '-')}`;
+  assert.deepEqual(await readOpfsFile(page, blob), model.weights, 'the weights, byte for byte');
+  const left = (await listOpfs(page, `${dir}/models/blobs`)).filter((f) => /partial|tmp/.test(f));
+  assert.deepEqual(left, [], 'no partial files stay');
+}
+
+test('a connection dropped mid-blob is resumed from what was written, not started over', async () => {
+  await freshFolder('drop');
+  await control('DELETE', '__fault__');
+  await control('DELETE', '__stats__');
+  await control('POST', '__fault__', { kind: 'drop', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 30_000_000, times: 1 });
+  const [kind, text] = await pull(`${proxy.url}/team/big:v1`, 2);
+  assert.equal(kind, 'transfer-result', text);
+  const pending = await (await control('GET', '__fault__')).json();
+  assert.deepEqual(pending.faults, [], 'the connection was dropped');
+  await assertPulled('drop');
+  const sent = await blobBytesSent();
+  assert.ok(sent <= 1.1 * BIG, `${sent} bytes of blobs sent for a ${BIG}-byte model`);
+  assert.ok(sent >= BIG, 'everything was downloaded');
+});
+
+test('Cancel keeps the download; pulling again continues it; a stalled transfer is cancellable', async () => {
+  const { page } = app;
+  await freshFolder('cancel');
+  await control('DELETE', '__fault__');
+  await control('DELETE', '__stats__');
+  await control('POST', '__fault__', { kind: 'stall', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 40_000_000, times: 1 });
+  await page.fill('#pull-ref', `${proxy.url}/team/big:v1`);
+  await page.click('#pull-lookup');
+  await page.locator('#pull-manifest').waitFor({ timeout: 60_000 });
+  await page.click('#pull-to-folder');
+  // Wait until the stall: the proxy sent its 40 MB and holds the rest.
+  const deadline = Date.now() + 60_000;
+  while ((await blobBytesSent()) < 40_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 500)); // the page writes what it received
+  await page.click('#transfer-cancel');
+  const [kind, text] = await ended(2);
+  assert.equal(kind, 'transfer-cancelled', text);
+  const blobs = await listOpfs(page, 'cancel/models/blobs');
+  assert.ok(blobs.some((f) => f.endsWith('-partial')), `the partial download is kept: ${blobs}`);
+  assert.ok(!blobs.some((f) => f === sha(model.weights).replace(':', '-')), 'no unverified blob under its final name');
+  assert.equal(await page.locator('#models tbody tr').count(), 1, 'no manifest was written');
+  await control('DELETE', '__fault__');
+  await page.click('#pull-to-folder');
+  const [kind2, text2] = await ended(3);
+  assert.equal(kind2, 'transfer-result', text2);
+  await assertPulled('cancel');
+  const sent = await blobBytesSent();
+  assert.ok(sent <= 1.1 * BIG, `${sent} bytes of blobs sent over both pulls for a ${BIG}-byte model`);
+});
+
+test('a registry that asks for a login: refused anonymously with a message, pulled and pushed once signed in', async () => {
+  const auth = startAuthRegistry('*');
+  try {
+    const { page } = app;
+    const m = tinyModel(500_000, 8);
+    const { manifest } = await pushModel(auth.url, 'private/m', 'v1', m.config, m.layers, basic(auth));
+    await freshFolder('authstore');
+    await page.fill('#pull-ref', `${auth.url}/private/m:v1`);
+    await page.click('#pull-lookup');
+    const failed = page.locator('#transfer-failed');
+    await failed.waitFor({ timeout: 60_000 });
+    assert.match(await failed.innerText(), /requires a user name and password/);
+    await page.click('#login summary');
+    await page.fill('#reg-user', auth.user);
+    await page.fill('#reg-password', 'wrong-password');
+    await page.click('#pull-lookup');
+    await page.locator('#transfer[data-run="2"] #transfer-failed').waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('#transfer-failed').innerText(), /refused the login/);
+    await page.fill('#reg-password', auth.password);
+    await page.click('#pull-lookup');
+    await page.locator('#pull-manifest').waitFor({ timeout: 60_000 });
+    await page.click('#pull-to-folder');
+    const [kind, text] = await ended(4);
+    assert.equal(kind, 'transfer-result', text);
+    const host = auth.url.replace('http://', '');
+    assert.deepEqual(await readOpfsFile(page, `authstore/models/manifests/${host}/private/m/v1`), manifest);
+    // Push it back under another name, signed in.
+    const name = `${host}/private/m:v1`;
+    await page.locator(`#models tbody tr[data-name="${name}"]`).waitFor();
+    await page.selectOption('#push-model', name);
+    await page.fill('#push-ref', `${auth.url}/private/copy:v2`);
+    await page.click('#push-start');
+    const [pk, pt] = await ended(5);
+    assert.equal(pk, 'transfer-result', pt);
+    const served = await registryManifest(auth.url, 'private/copy', 'v2', basic(auth));
+    assert.equal(served.digest, sha(manifest));
+    const stored = JSON.parse(await page.evaluate(() => localStorage.length));
+    assert.equal(stored, 0, 'the login is not stored unless asked');
+  } finally {
+    auth.stop();
+  }
+});
