@@ -171,7 +171,7 @@ fn a_pull_that_gave_up_continues_from_its_parts_when_run_again() {
         rule("drop", &path, 0, 1000)
     );
     s.proxy.fault(&rules);
-    let (code, out, err) = s.pull(&["--attempts", "2"]);
+    let (code, out, err) = s.pull(&["--attempts", "2", "--concurrency", "6"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         err.contains("gave up on blob") && err.contains("run the same pull again to continue"),
