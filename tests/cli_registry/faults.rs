@@ -116,7 +116,9 @@ fn a_stall_is_detected_and_retried() {
     let (code, out, err) = s.pull(&["--stall-timeout", "1"]);
     assert_eq!(code, 0, "{out}{err}");
     s.assert_pulled();
-    assert_eq!(s.retries(), 1);
+    // At least the stalled request was retried (a busy machine may make
+    // another read wait a second too); a missed stall would hang here.
+    assert!(s.retries() >= 1);
     let sent = s.weights_sent();
     assert!(sent as f64 <= 1.1 * SIZE as f64, "{sent} bytes travelled");
 }
