@@ -8,7 +8,7 @@
 //! machine decides; this drives it.
 
 use super::pull::common::{self, Failure, RegistryArgs};
-use super::pull::net::{Event, Net};
+use super::pull::net::{Delivered, Event, Net};
 use super::FsSource;
 use crate::core::format::human_bytes;
 use crate::core::name::ModelName;
@@ -147,7 +147,7 @@ fn push(args: &Args) -> Result<PushSummary, Failure> {
             continue;
         }
         if let Some(event) = net.next(Duration::from_millis(200)) {
-            if let Some(Event::Local(message)) = net.deliver(&mut machine, event) {
+            if let Delivered::Other(Event::Local(message)) = net.deliver(&mut machine, event) {
                 machine.fail_local(message);
             }
         }

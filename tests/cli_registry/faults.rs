@@ -116,7 +116,9 @@ fn a_stall_is_detected_and_retried() {
     let (code, out, err) = s.pull(&["--stall-timeout", "1"]);
     assert_eq!(code, 0, "{out}{err}");
     s.assert_pulled();
-    assert_eq!(s.retries(), 1);
+    // At least the stalled request was retried (a busy machine may make
+    // another read wait a second too); a missed stall would hang here.
+    assert!(s.retries() >= 1);
     let sent = s.weights_sent();
     assert!(sent as f64 <= 1.1 * SIZE as f64, "{sent} bytes travelled");
 }
@@ -171,7 +173,7 @@ fn a_pull_that_gave_up_continues_from_its_parts_when_run_again() {
         rule("drop", &path, 0, 1000)
     );
     s.proxy.fault(&rules);
-    let (code, out, err) = s.pull(&["--attempts", "2"]);
+    let (code, out, err) = s.pull(&["--attempts", "2", "--concurrency", "6"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         err.contains("gave up on blob") && err.contains("run the same pull again to continue"),

@@ -34,6 +34,17 @@ pub enum Event {
     Verified(Digest, Result<(Digest, u64), String>),
 }
 
+/// What [`Net::deliver`] did with an event.
+pub enum Delivered {
+    Nothing,
+    /// The machine said where this request's body goes.
+    Target(RequestId, BodyTarget),
+    /// Bytes of a body were written to the partial file.
+    Written(RequestId, u64),
+    /// Not a request's event: for the caller.
+    Other(Event),
+}
+
 pub struct Net {
     client: reqwest::blocking::Client,
     tx: Sender<Event>,
@@ -110,14 +121,21 @@ impl Net {
         self.rx.recv_timeout(wait).ok()
     }
 
-    /// Hands a request's event to the machine; returns the others.
-    pub fn deliver<E: Exchange>(&mut self, machine: &mut E, event: Event) -> Option<Event> {
+    /// Hands a request's event to the machine; says what it was when the
+    /// caller may care (where a body goes, bytes written), and returns the
+    /// events that are not the machine's.
+    pub fn deliver<E: Exchange>(&mut self, machine: &mut E, event: Event) -> Delivered {
         match event {
             Event::Head(id, response, reply) => {
-                let _ = reply.send(machine.on_response(id, response));
+                let target = machine.on_response(id, response);
+                let _ = reply.send(target.clone());
+                return Delivered::Target(id, target);
             }
             Event::Body(id, bytes) => machine.on_body(id, &bytes),
-            Event::Written(id, n) => machine.on_written(id, n),
+            Event::Written(id, n) => {
+                machine.on_written(id, n);
+                return Delivered::Written(id, n);
+            }
             Event::End(id) => {
                 self.cancels.remove(&id);
                 machine.on_end(id);
@@ -126,9 +144,9 @@ impl Net {
                 self.cancels.remove(&id);
                 machine.on_failed(id, e);
             }
-            other => return Some(other),
+            other => return Delivered::Other(other),
         }
-        None
+        Delivered::Nothing
     }
 }
 
@@ -283,19 +301,37 @@ impl Job {
         let mut left = len;
         while left > 0 && !self.cancelled() {
             let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            match response.read(&mut buf[..want]) {
-                Ok(0) => break,
-                Ok(n) => {
-                    file.write_all(&buf[..n]).map_err(local)?;
-                    left -= n as u64;
-                    self.emit(Event::Written(id, n as u64));
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Failure::Net(read_error(&e))),
+            // Whole buffers: one write and one event per MiB, not per
+            // network read (often a few KiB).
+            let (n, end) = fill(&mut response, &mut buf[..want]);
+            if n > 0 {
+                file.write_all(&buf[..n]).map_err(local)?;
+                left -= n as u64;
+                self.emit(Event::Written(id, n as u64));
+            }
+            match end {
+                Some(Ok(())) => break,
+                Some(Err(e)) => return Err(Failure::Net(read_error(&e))),
+                None => {}
             }
         }
         Ok(())
     }
+}
+
+/// Reads until `buf` is full: the bytes read, and `Some` if the body ended
+/// (`Ok`) or broke (`Err`) on the way.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> (usize, Option<io::Result<()>>) {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => return (n, Some(Ok(()))),
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (n, Some(Err(e))),
+        }
+    }
+    (n, None)
 }
 
 enum Failure {

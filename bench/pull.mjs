@@ -1,0 +1,190 @@
+// Pull benchmark (issue 6), side by side in one run: a 1 GiB model (random
+// bytes) pushed with our CLI to a loopback docker-registry
+// (tests/registry/start.sh), then, alternating, RUNS times each:
+//   - native `ollama-pack pull REF -C <empty folder>` (verification included);
+//   - `curl -o FILE` of the same blob (one stream, no verification);
+// and the medians in MB/s with the ratio (target: ours ≥ 0.9× curl). Two
+// reference rows, one run each: `curl` then `sha256sum` (verifying
+// afterwards), and `ollama-pack verify` of the pulled model (our SHA-256
+// alone, one core, from the page cache: it bounds any verified pull).
+// Environment: BENCH_NATIVE_BIN, BENCH_OUT, BENCH_PULL_RUNS (default 3),
+// BENCH_PULL_MIB (default 1024).
+//
+// For the browser figure (to be added): `setupPullBench()` starts the
+// registry, pushes the model and returns where it is; `nativeVsCurl()`
+// measures the two native rows. A browser run can call `setupPullBench`,
+// time its own pull of `bench.reference`, and put its row next to these.
+import { spawnSync } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MiB = 1 << 20;
+const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+function must(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${(r.stderr || r.error || '').toString().trim().slice(0, 500)}`);
+  }
+  return r.stdout;
+}
+
+// A models folder with `bench:latest`: `bytes` random weights, written in
+// 64 MiB steps. Kept in OUT between runs (same size: reused).
+function makeStore(dir, bytes) {
+  const metaFile = path.join(dir, 'meta.json');
+  if (existsSync(metaFile)) {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+    if (meta.bytes === bytes) return meta;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'models/blobs'), { recursive: true });
+  const tmp = path.join(dir, 'models/blobs/weights.tmp');
+  const fd = openSync(tmp, 'w');
+  const hash = createHash('sha256');
+  const buf = Buffer.alloc(64 * MiB);
+  for (let left = bytes; left > 0; left -= buf.length) {
+    const chunk = buf.subarray(0, Math.min(buf.length, left));
+    randomFillSync(chunk);
+    hash.update(chunk);
+    writeSync(fd, chunk);
+  }
+  closeSync(fd);
+  const digest = hash.digest('hex');
+  must('mv', [tmp, path.join(dir, `models/blobs/sha256-${digest}`)]);
+  const config = Buffer.from(JSON.stringify({ model_format: 'gguf', model_family: 'bench', model_type: '1B', file_type: 'F16' }));
+  const cdigest = createHash('sha256').update(config).digest('hex');
+  writeFileSync(path.join(dir, `models/blobs/sha256-${cdigest}`), config);
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: `sha256:${cdigest}`, size: config.length },
+    layers: [{ mediaType: 'application/vnd.ollama.image.model', digest: `sha256:${digest}`, size: bytes }],
+  });
+  const mdir = path.join(dir, 'models/manifests/registry.ollama.ai/library/bench');
+  mkdirSync(mdir, { recursive: true });
+  writeFileSync(path.join(mdir, 'latest'), manifest);
+  const meta = { bytes, digest, models: path.join(dir, 'models') };
+  writeFileSync(metaFile, JSON.stringify(meta));
+  return meta;
+}
+
+/**
+ * Starts a loopback registry (state in OUT/pull-registry), pushes a
+ * `mib` MiB model with our CLI. Returns { url, reference, blobUrl, digest,
+ * bytes, stop() }: `reference` is `http://127.0.0.1:PORT/bench/model:v1`.
+ */
+export function setupPullBench({ out, nativeBin, mib = 1024 }) {
+  const meta = makeStore(path.join(out, 'pull-store'), mib * MiB);
+  const state = path.join(out, 'pull-registry');
+  rmSync(state, { recursive: true, force: true });
+  const url = must(path.join(ROOT, 'tests/registry/start.sh'), [state]).trim();
+  const stop = () => spawnSync(path.join(ROOT, 'tests/registry/stop.sh'), [state]);
+  try {
+    const reference = `${url}/bench/model:v1`;
+    must(nativeBin, ['push', meta.models, 'bench', reference], { env: { ...process.env, NO_PROXY: '127.0.0.1' } });
+    const blobUrl = `${url}/v2/bench/model/blobs/sha256:${meta.digest}`;
+    return { url, reference, blobUrl, digest: meta.digest, bytes: meta.bytes, stop };
+  } catch (e) {
+    stop();
+    throw e;
+  }
+}
+
+/**
+ * Median ms of `runs` alternating runs of our pull and curl, plus one run
+ * each of the references: curl then sha256sum (verifying afterwards, as a
+ * user would) and `ollama-pack verify` of the pulled model from the page
+ * cache (one core's SHA-256 rate, the bound of any verified pull).
+ */
+export function nativeVsCurl(bench, { out, nativeBin, runs = 3 }) {
+  const dest = path.join(out, 'pull-dest');
+  const env = { ...process.env, NO_PROXY: '127.0.0.1' };
+  const blobFile = path.join(dest, 'blob');
+  const curl = () => must('curl', ['-sf', '--noproxy', '*', '-o', blobFile, bench.blobUrl]);
+  const check = (sum) => {
+    if (sum !== bench.digest) throw new Error(`curl got a blob with digest ${sum}`);
+  };
+  const ways = {
+    ours: () => must(nativeBin, ['pull', bench.reference, '-C', dest], { env }),
+    curl,
+  };
+  const refs = {
+    curlSha: () => {
+      curl();
+      check(must('sha256sum', [blobFile]).split(' ')[0]);
+    },
+    hashOnly: [ways.ours, () => must(nativeBin, ['verify', dest])],
+  };
+  const time = (prepare, fetch) => {
+    rmSync(dest, { recursive: true, force: true });
+    mkdirSync(dest, { recursive: true });
+    prepare();
+    spawnSync('sync');
+    const t0 = performance.now();
+    fetch();
+    return performance.now() - t0;
+  };
+  const samples = { ours: [], curl: [] };
+  for (let i = 0; i < runs; i += 1) {
+    for (const [name, fetch] of Object.entries(ways)) samples[name].push(time(() => {}, fetch));
+  }
+  const result = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, { median: median(v), samples: v }]));
+  const curlSha = time(() => {}, refs.curlSha);
+  const hashOnly = time(...refs.hashOnly);
+  result.curlSha = { median: curlSha, samples: [curlSha] };
+  result.hashOnly = { median: hashOnly, samples: [hashOnly] };
+  rmSync(dest, { recursive: true, force: true });
+  return result;
+}
+
+function loadNote() {
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return `load average ${load}, ${must('nproc', []).trim()} cores`;
+}
+
+async function main() {
+  const out = process.env.BENCH_OUT || path.join(ROOT, 'bench/out');
+  const nativeBin = process.env.BENCH_NATIVE_BIN;
+  if (!nativeBin) throw new Error('BENCH_NATIVE_BIN is not set (scripts/bench sets it)');
+  const runs = Number(process.env.BENCH_PULL_RUNS || 3);
+  const mib = Number(process.env.BENCH_PULL_MIB || 1024);
+  mkdirSync(out, { recursive: true });
+  const before = loadNote();
+  const bench = setupPullBench({ out, nativeBin, mib });
+  let r;
+  try {
+    r = nativeVsCurl(bench, { out, nativeBin, runs });
+  } finally {
+    bench.stop();
+  }
+  const rate = (x) => mbps(bench.bytes, x.median);
+  const spread = (x) => x.samples.map((ms) => mbps(bench.bytes, ms).toFixed(0)).join(', ');
+  const ratio = rate(r.ours) / rate(r.curl);
+  const rows = [
+    [`native \`ollama-pack pull\`, ${mib} MiB, verified`, `${(r.ours.median / 1000).toFixed(2)} s`, `${rate(r.ours).toFixed(0)} MB/s (runs: ${spread(r.ours)})`, `${ratio.toFixed(2)}× curl (target ≥ 0.9)`],
+    ['`curl -o` of the same blob', `${(r.curl.median / 1000).toFixed(2)} s`, `${rate(r.curl).toFixed(0)} MB/s (runs: ${spread(r.curl)})`, ''],
+    ['`curl -o` + `sha256sum` (one run)', `${(r.curlSha.median / 1000).toFixed(2)} s`, `${rate(r.curlSha).toFixed(0)} MB/s`, 'verifying afterwards'],
+    ['`ollama-pack verify` of the pulled model (one run)', `${(r.hashOnly.median / 1000).toFixed(2)} s`, `${rate(r.hashOnly).toFixed(0)} MB/s`, 'SHA-256 alone, one core: bounds a verified pull'],
+  ];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => String(row[i]).length)));
+  console.log(`\nPull (issue 6), loopback docker-registry, medians of ${runs} runs; before: ${before}, after: ${loadNote()}:`);
+  for (const row of rows) console.log('  ' + row.map((c, i) => String(c).padEnd(widths[i])).join('   '));
+  if (ratio < 0.9) console.log(`  note: below the 0.9× target on this run`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e) => {
+    console.error(`\nbench/pull.mjs FAILED: ${e.message}`);
+    process.exit(1);
+  });
+}

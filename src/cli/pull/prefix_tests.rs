@@ -1,0 +1,139 @@
+//! Tests of the prefix hashers: the written-range bookkeeping, parts that
+//! land out of order (and resumed bytes) hashing to the blob, and the
+//! cases that are left to a whole-file hash.
+
+use super::*;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A blobs folder holding the partial file of `data`, all zeros.
+fn setup(name: &str, data: &[u8]) -> (PathBuf, Digest) {
+    let dir =
+        std::env::temp_dir().join(format!("ollama-pack-prefix-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let digest = Digest::of(data);
+    std::fs::write(partial_path(&dir, &digest), vec![0u8; data.len()]).unwrap();
+    (dir, digest)
+}
+
+/// Writes `range` of `data` into the partial file, as a body write would.
+fn land(dir: &Path, digest: &Digest, data: &[u8], range: std::ops::Range<usize>) {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(partial_path(dir, digest));
+    file.unwrap()
+        .write_all_at(&data[range.clone()], range.start as u64)
+        .unwrap();
+}
+
+fn verdict(rx: &mpsc::Receiver<Event>) -> (Digest, u64) {
+    match rx.recv_timeout(Duration::from_secs(10)) {
+        Ok(Event::Verified(_, Ok(v))) => v,
+        _ => panic!("no verdict"),
+    }
+}
+
+#[test]
+fn parts_landing_out_of_order_hash_to_the_blob() {
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 + i / 999) as u8).collect();
+    let (dir, digest) = setup("order", &data);
+    let (tx, rx) = mpsc::channel();
+    let mut p = Prefix::new(&dir, tx);
+    // Ollama's records say the first 100 kB were there already.
+    let resumed = [PartRecord {
+        n: 0,
+        offset: 0,
+        size: 1_000_000,
+        completed: 100_000,
+    }];
+    land(&dir, &digest, &data, 0..100_000);
+    p.open(&digest, data.len() as u64, &resumed);
+    for (id, range) in [
+        (1, 2_000_000..3_000_000),
+        (2, 100_000..1_000_000),
+        (3, 1_000_000..2_000_000),
+    ] {
+        let target = BodyTarget::Write {
+            digest: digest.clone(),
+            offset: range.start as u64,
+            len: range.len() as u64,
+        };
+        p.target(RequestId(id), &target);
+        for start in range.clone().step_by(300_000) {
+            let end = (start + 300_000).min(range.end);
+            land(&dir, &digest, &data, start..end);
+            p.written(RequestId(id), (end - start) as u64);
+        }
+    }
+    // Everything was hashed while "downloading", before Verify.
+    let shared = p.hashers.get(&digest).unwrap().clone();
+    for _ in 0..1000 {
+        if shared.lock().hashed == data.len() as u64 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        shared.lock().hashed,
+        data.len() as u64,
+        "hashed before Verify"
+    );
+    assert!(p.verify(&digest), "the prefix hasher answers");
+    assert_eq!(verdict(&rx), (digest, data.len() as u64));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_write_over_hashed_bytes_or_a_cancel_leaves_it_to_a_whole_hash() {
+    let data = vec![5u8; 1000];
+    let (dir, digest) = setup("overlap", &data);
+    let (tx, _rx) = mpsc::channel();
+    let mut p = Prefix::new(&dir, tx);
+    p.open(&digest, 1000, &[]);
+    let write = |offset, len| BodyTarget::Write {
+        digest: digest.clone(),
+        offset,
+        len,
+    };
+    p.target(RequestId(1), &write(0, 500));
+    p.written(RequestId(1), 500);
+    // The registry ignored Range: the whole body from 0 again.
+    p.target(RequestId(2), &write(0, 1000));
+    assert!(!p.verify(&digest));
+
+    p.open(&digest, 1000, &[]);
+    p.target(RequestId(3), &write(0, 1000));
+    p.cancel(RequestId(3));
+    assert!(!p.verify(&digest));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ranges_merge_and_the_frontier_follows_the_start() {
+    let mut s = State::default();
+    s.mark(10, 20);
+    assert_eq!(s.frontier(), 0);
+    s.mark(0, 5);
+    s.mark(30, 40);
+    assert_eq!(s.frontier(), 5);
+    s.mark(5, 10);
+    assert_eq!(s.frontier(), 20);
+    s.mark(15, 35);
+    assert_eq!(s.frontier(), 40);
+    assert_eq!(s.written.len(), 1);
+}
+
+#[test]
+fn a_write_over_marked_or_hashed_bytes_overlaps() {
+    let mut s = State::default();
+    s.mark(0, 100);
+    s.mark(200, 300);
+    s.hashed = 50;
+    assert!(!s.overlaps(100, 200), "the gap between two ranges is free");
+    assert!(s.overlaps(99, 150));
+    assert!(s.overlaps(250, 260));
+    assert!(s.overlaps(150, 201));
+    assert!(!s.overlaps(300, 400));
+    assert!(s.overlaps(0, 10), "hashed bytes");
+}
