@@ -15,6 +15,7 @@
 //! ```
 
 mod checks;
+pub mod conflicts;
 mod decompress;
 mod error;
 mod event;
