@@ -45,6 +45,28 @@ export async function openArchive(page, file, timeout = 60_000) {
   await page.locator(`#archive-result[data-run="${run + 1}"][data-done="true"]`).waitFor({ timeout });
 }
 
+/**
+ * Opens the OPFS file at `opfsPath` (e.g. 'hostile/x.tar') as a person
+ * picking it would: its `File` handed to the archive input. Waits until the
+ * check ended.
+ */
+export async function openArchiveFromOpfs(page, opfsPath, timeout = 60_000) {
+  const run = await page.evaluate(async (opfsPath) => {
+    const names = opfsPath.split('/').filter(Boolean);
+    let dir = await navigator.storage.getDirectory();
+    for (const name of names.slice(0, -1)) dir = await dir.getDirectoryHandle(name);
+    const file = await (await dir.getFileHandle(names.at(-1))).getFile();
+    const run = Number(document.querySelector('#archive-result')?.dataset.run ?? 0);
+    const input = document.querySelector('#archive-input');
+    const picked = new DataTransfer();
+    picked.items.add(file);
+    input.files = picked.files;
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+    return run;
+  }, opfsPath);
+  await page.locator(`#archive-result[data-run="${run + 1}"][data-done="true"]`).waitFor({ timeout });
+}
+
 /** An empty models folder in OPFS at `name/models`. */
 export async function emptyStore(page, name) {
   await page.evaluate(async (name) => {

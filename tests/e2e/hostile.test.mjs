@@ -1,5 +1,6 @@
-// Every hostile archive of tests/fixtures/archives/make_archives.py opened
-// in one page, one after the other, with a models folder open: an archive
+// Every hostile archive of tests/fixtures/archives/make_archives.py, copied
+// into OPFS and opened from there in one page, one after the other, with a
+// models folder open: an archive
 // that cannot be read safely (`..` or absolute paths, links, devices, bombs,
 // lying sizes, truncation, damage) is refused with its reason and offers no
 // import; one that reads but is wrong (invalid manifest, bad blob name,
@@ -11,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openApp, stubDirectoryPicker, listOpfs, readOpfsFile, writeOpfsTree } from './harness.mjs';
-import { DIR, openArchive, sourceModel } from './archives.mjs';
+import { DIR, openArchiveFromOpfs, sourceModel } from './archives.mjs';
 
 const HOSTILE = path.join(DIR, 'hostile');
 
@@ -63,10 +64,11 @@ test('hostile archives are refused or fail with their reason, and importing them
   const names = readdirSync(HOSTILE).filter((n) => !n.endsWith('.json')).sort();
   for (const name of MUST) assert.ok(names.includes(name), `fixture ${name}`);
   assert.ok(names.length >= 25, `${names.length} hostile archives`);
+  await writeOpfsTree(page, names.map((n) => ({ path: n, bytes: readFileSync(path.join(HOSTILE, n)) })), 'hostile');
   const imported = [];
   for (const name of names) {
     const want = JSON.parse(readFileSync(path.join(HOSTILE, `${name}.json`), 'utf8'));
-    await openArchive(page, path.join(HOSTILE, name));
+    await openArchiveFromOpfs(page, `hostile/${name}`);
     const result = await page.locator('#archive-result').textContent();
     if (want.error) {
       assert.ok(REASON[want.error], `${name}: a reason for ${want.error}`);
