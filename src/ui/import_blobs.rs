@@ -43,6 +43,8 @@ pub struct Import {
     cancel: CancelFlag,
     /// Final blobs this run made (the folder lacked them).
     pub written: Vec<Digest>,
+    /// Wrong-size blobs replaced by their verified copy.
+    pub repaired: usize,
     /// Verified copies of blobs the folder has with the wrong size: they
     /// replace those only when the manifests are written.
     repairs: Vec<(ClosedBlob, Digest)>,
@@ -65,6 +67,7 @@ impl Import {
             present,
             cancel,
             written: Vec::new(),
+            repaired: 0,
             repairs: Vec::new(),
             current: None,
             pending: Vec::with_capacity(CHUNK),
@@ -157,6 +160,7 @@ impl Import {
         for (blob, digest) in std::mem::take(&mut self.repairs) {
             if keep.contains(&digest) {
                 blob.commit(&digest.blob_file_name()).await.map_err(text)?;
+                self.repaired += 1;
             } else {
                 blob.discard().await;
             }

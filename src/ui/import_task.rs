@@ -32,7 +32,8 @@ pub enum ImportStatus {
     Cancelled,
 }
 
-fn summary(plan: &ManifestPlan, manifests: &[VerifiedManifest], blobs: usize) -> String {
+fn summary(plan: &ManifestPlan, manifests: &[VerifiedManifest], import: &Import) -> String {
+    let blobs = import.written.len();
     let names: Vec<String> = plan
         .write
         .iter()
@@ -50,6 +51,12 @@ fn summary(plan: &ManifestPlan, manifests: &[VerifiedManifest], blobs: usize) ->
             format!(": {}", names.join(", "))
         }
     )];
+    if import.repaired > 0 {
+        parts.push(format!(
+            "{} blob(s) of the wrong size replaced by the archive's verified copy",
+            import.repaired
+        ));
+    }
     for (label, list) in [
         ("already there", &plan.unchanged),
         ("replaced", &plan.replaced),
@@ -107,7 +114,7 @@ async fn finish(
             .await
             .map_err(text)?;
     }
-    Ok(summary(&plan, &manifests, import.written.len()))
+    Ok(summary(&plan, &manifests, import))
 }
 
 async fn run(

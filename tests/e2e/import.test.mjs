@@ -2,8 +2,9 @@
 // with other content: the page shows both IDs and offers keep (the
 // default), replace, or import under another name (a free name suggested,
 // typed names checked); the manifest is written byte for byte whatever the
-// name, so the ID stays. And Cancel in the middle of a large import: the
-// store is left exactly as it was, and the page imports again afterwards.
+// name, so the ID stays. Cancel in the middle of a large import: the store
+// is left exactly as it was, and the page imports again afterwards. A blob
+// the folder has with the wrong size is replaced by the verified copy.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -128,4 +129,20 @@ test('Cancel stops an import in the middle and leaves the store as it was; the p
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a blob the folder has with the wrong size is replaced by the archive\'s verified copy', async () => {
+  const { page } = app;
+  const files = sourceModel('gemma2:2b');
+  const weights = files.reduce((a, b) => (b.bytes.length > a.bytes.length ? b : a));
+  const cut = files.map((f) => (f === weights ? { ...f, bytes: f.bytes.subarray(0, 100) } : f));
+  await writeOpfsTree(page, cut, 'rstore');
+  await stubDirectoryPicker(page, 'rstore');
+  await page.click('#open-folder');
+  await page.locator('#problems').waitFor();
+  await openArchive(page, path.join(DIR, 'peer/ollamazip-gzip.ollamazip'));
+  await importAndWait(page, /^Imported 0 model\(s\); 0 blob\(s\) written; 1 blob\(s\) of the wrong size replaced by the archive's verified copy; already there: gemma2:2b/);
+  assert.deepEqual(await readOpfsFile(page, `rstore/${weights.path}`), weights.bytes);
+  await page.waitForFunction(() => !document.querySelector('#problems'));
+  assert.ok(!(await listOpfs(page, 'rstore')).some((f) => f.endsWith('.tmp')));
 });
