@@ -405,3 +405,115 @@ fn a_wrong_size_blob_is_replaced_only_when_the_import_commits() {
     assert_valid_store(&dir);
     assert_eq!(ids(&dir).len(), 2);
 }
+
+/// Ollama's ID of manifest bytes: the first 12 hex of their SHA-256.
+fn id_of(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    let hex: String = sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    hex[..12].to_string()
+}
+
+#[test]
+fn a_conflicting_model_imports_under_another_name_with_the_same_bytes_and_id() {
+    let dir = scratch("rename_one").join("models");
+    small_store(&dir);
+    let archive = fixture().join("peer/ollamazip-zstd.ollamazip");
+    let rel = "manifests/localhost:5000/team/tiny/v1";
+    let original = std::fs::read(source().join(rel)).unwrap();
+    let edited = [original.as_slice(), b" "].concat();
+    std::fs::write(dir.join(rel), &edited).unwrap();
+
+    let (code, _, stderr) = run(&["unpack", s(&archive), "-C", s(&dir)]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("--as localhost:5000/team/tiny:v1=localhost:5000/team/tiny:v1-imported"),
+        "the refusal suggests a free name: {stderr}"
+    );
+    let before = snapshot(&dir);
+    let (code, _, stderr) = run(&["unpack", s(&archive), "-C", s(&dir), "--as", "tiny:mine"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("imported: tiny:mine (the archive's localhost:5000/team/tiny:v1)"),
+        "{stderr}"
+    );
+    let after = snapshot(&dir);
+    let new = "manifests/registry.ollama.ai/library/tiny/mine";
+    assert_eq!(after.get(new), Some(&original), "byte for byte");
+    assert_eq!(after.get(rel), Some(&edited), "the existing one untouched");
+    let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert_eq!(
+        added,
+        [new],
+        "only the manifest is new: its blobs were there"
+    );
+    let ids = ids(&dir);
+    assert_eq!(ids["tiny:mine"], id_of(&original));
+    assert_eq!(ids["localhost:5000/team/tiny:v1"], id_of(&edited));
+    assert_valid_store(&dir);
+}
+
+#[test]
+fn several_models_are_renamed_old_equals_new_and_a_wrong_as_writes_nothing() {
+    let out = scratch("rename_many");
+    let archive = fixture().join("peer/gnutar-pax-dot-ollama.tar");
+    let dir = out.join("models");
+    for (args, code, says) in [
+        (vec!["--as", "x:y"], 2, "OLD=NEW"),
+        (
+            vec!["--as", "phi3:mini=x:y"],
+            2,
+            "has no model \"phi3:mini\"",
+        ),
+        (
+            vec!["--as", "gemma2:2b=llama3.2:1b"],
+            2,
+            "two models would be imported as",
+        ),
+        (vec!["--as", "gemma2:2b=bad name"], 2, "invalid value"),
+    ] {
+        let mut argv = vec!["unpack", s(&archive), "-C", s(&dir)];
+        argv.extend(args.iter().copied());
+        let (got, _, stderr) = run(&argv);
+        assert_eq!(got, code, "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(snapshot(&dir).is_empty(), "{args:?} wrote into the folder");
+    }
+    let (code, _, stderr) = run(&[
+        "unpack",
+        s(&archive),
+        "-C",
+        s(&dir),
+        "--as",
+        "gemma2:2b=gemma2:mine",
+        "--as",
+        "LLAMA3.2:1B=team/llama:small",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let got = snapshot(&dir);
+    let src = snapshot(&source());
+    let lib = "manifests/registry.ollama.ai";
+    for (old, new) in [
+        ("library/gemma2/2b", "library/gemma2/mine"),
+        ("library/llama3.2/1b", "team/llama/small"),
+    ] {
+        assert_eq!(
+            got.get(&format!("{lib}/{new}")),
+            src.get(&format!("{lib}/{old}")),
+            "{new}"
+        );
+        assert!(
+            !got.contains_key(&format!("{lib}/{old}")),
+            "{old} not imported as itself"
+        );
+    }
+    let ids = ids(&dir);
+    assert_eq!(ids.len(), 5, "{ids:?}");
+    assert_eq!(
+        ids["team/llama:small"],
+        id_of(&src[&format!("{lib}/library/llama3.2/1b")])
+    );
+    assert_valid_store(&dir);
+}

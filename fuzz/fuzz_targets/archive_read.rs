@@ -7,7 +7,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use ollama_pack::core::archive::read::{
-    needed_blobs, plan_manifests, ArchiveReader, ArchiveVerifier, Existing, Placement, ReadOptions,
+    needed_blobs, plan_import, ArchiveReader, ArchiveVerifier, Choices, Existing, Placement,
+    ReadOptions, Rename,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -47,13 +48,20 @@ fuzz_target!(|data: &[u8]| {
         let rel = m.manifest_path.strip_prefix("manifests/");
         assert_inside(rel.expect("a manifest path starts with manifests/"));
     }
+    let mut manifests = manifests;
     for policy in [Existing::Refuse, Existing::Keep, Existing::Replace] {
-        let mut other = |_: &str| Some(b"{}".to_vec());
-        let plan = plan_manifests(&manifests, &mut other, policy);
+        let mut other = |_: &str| Some(ollama_pack::core::digest::Digest::of(b"{}"));
+        let plan = plan_import(&mut manifests, &mut other, &Choices::all(policy)).unwrap();
         let _ = needed_blobs(&manifests, &plan);
     }
-    let plan = plan_manifests(&manifests, &mut |_| None, Existing::Refuse);
-    let _ = needed_blobs(&manifests, &plan);
+    let mut choices = Choices::default();
+    choices.renames.extend(Rename::parse("renamed:by-fuzz"));
+    if let Ok(plan) = plan_import(&mut manifests, &mut |_| None, &choices) {
+        let _ = needed_blobs(&manifests, &plan);
+    }
+    for m in &manifests {
+        assert_inside(&m.manifest_path["manifests/".len()..]);
+    }
 });
 
 /// A path relative to `manifests/` that cannot leave it.

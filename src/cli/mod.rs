@@ -14,7 +14,7 @@ mod verify_archive;
 
 pub use fs_source::FsSource;
 
-use crate::core::archive::read::Existing;
+use crate::core::archive::read::{Choices, Existing, Rename};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -113,7 +113,8 @@ enum Command {
     /// models folder; plain, gzip or zstd) into a models folder, verified as they stream:
     /// blobs already there are skipped, new ones are written under a temporary name and
     /// made final only once their digest matches, manifests are written last, byte for
-    /// byte. A hostile or damaged archive is refused and the folder left as it was.
+    /// byte (so with the same ID), under the archive's names or those --as gives. A
+    /// hostile or damaged archive is refused and the folder left as it was.
     /// Exit 0 imported; 1 refused, conflicting, or some models skipped; 2 could not run.
     Unpack {
         /// The archive file.
@@ -128,6 +129,10 @@ enum Command {
         /// Keep a model that is already there with other content; import the rest.
         #[arg(long)]
         keep: bool,
+        /// Import a model under another name: `--as NEW` when the archive holds one
+        /// model, `--as OLD=NEW` (repeatable) to pick which (OLD as `verify` lists it).
+        #[arg(long = "as", value_name = "[OLD=]NEW", value_parser = parse_rename)]
+        rename: Vec<Rename>,
     },
 }
 
@@ -175,14 +180,22 @@ pub fn run() -> ExitCode {
             dir,
             replace,
             keep,
+            rename,
         } => unpack::run(&unpack::Options {
             archive,
             dir,
-            existing: match (replace, keep) {
-                (true, _) => Existing::Replace,
-                (_, true) => Existing::Keep,
-                _ => Existing::Refuse,
+            choices: Choices {
+                renames: rename,
+                ..Choices::all(match (replace, keep) {
+                    (true, _) => Existing::Replace,
+                    (_, true) => Existing::Keep,
+                    _ => Existing::Refuse,
+                })
             },
         }),
     }
+}
+
+fn parse_rename(text: &str) -> Result<Rename, String> {
+    Rename::parse(text).map_err(|e| e.to_string())
 }

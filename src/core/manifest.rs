@@ -248,6 +248,17 @@ mod tests {
     }
 
     #[test]
+    fn hostile_sizes_saturate_instead_of_overflowing() {
+        // Found by fuzzing: the sum of hostile sizes overflowed u64.
+        let huge = format!(
+            r#",{{"mediaType":"application/vnd.ollama.image.license","digest":"{D1}","size":{}}}"#,
+            u64::MAX - 1000
+        );
+        let m = Manifest::parse(manifest_json(&huge).as_bytes()).unwrap();
+        assert_eq!(m.total_size(), u64::MAX);
+    }
+
+    #[test]
     fn keeps_unknown_fields_and_media_types() {
         let extra = format!(
             r#",{{"mediaType":"application/vnd.example.future","digest":"{D1}","size":3,"annotations":{{"k":"v"}}}}"#

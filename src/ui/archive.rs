@@ -5,10 +5,9 @@
 //! archive's problems and notes.
 
 use super::archive_task::{self, ArchiveRun};
-use super::import_task::{self, ImportStatus};
+use super::import_choices::ImportControls;
 use super::state::AppState;
 use crate::core::archive::read::ArchiveReport;
-use crate::core::archive::read::Existing;
 use crate::core::format::human_bytes;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -96,31 +95,12 @@ pub fn archive_panel(props: &Props) -> Html {
         .archive_cancel
         .clone()
         .map(|c| Callback::from(move |_| c.cancel()));
-    let policy = use_state(Existing::default);
-    let on_policy = {
-        let policy = policy.clone();
-        Callback::from(move |e: Event| {
-            let value = e
-                .target_unchecked_into::<web_sys::HtmlSelectElement>()
-                .value();
-            policy.set(match value.as_str() {
-                "replace" => Existing::Replace,
-                "keep" => Existing::Keep,
-                _ => Existing::Refuse,
-            });
-        })
-    };
-    let import = {
-        let (state, policy) = (state.clone(), *policy);
-        Callback::from(move |_| import_task::start(&state, policy))
-    };
     let checked_ok = state.archive.as_ref().is_some_and(|a| {
         a.report
             .as_ref()
             .is_some_and(|r| r.error.is_none() && r.problems.is_empty())
     });
     let can_import = state.report.is_some() && checked_ok;
-    let importing = state.import == Some(ImportStatus::Running);
     html! {
         <section class="archive" id="archive">
             <h2>{ "Open an archive" }</h2>
@@ -138,26 +118,11 @@ pub fn archive_panel(props: &Props) -> Html {
                     else { { progress(run) } }
                 </div>
                 if can_import {
-                    <div class="toolbar">
-                        <button id="archive-import" class="primary" onclick={import} disabled={importing}>{ format!("Import into {}", state.report.as_ref().map(|r| r.root.clone()).unwrap_or_default()) }</button>
-                        <label>{ "Manifests the folder already has with other content: " }
-                            <select id="import-existing" onchange={on_policy}>
-                                <option value="refuse" selected=true>{ "stop and tell me" }</option>
-                                <option value="replace">{ "replace them" }</option>
-                                <option value="keep">{ "keep them" }</option>
-                            </select>
-                        </label>
-                    </div>
+                    <ImportControls state={state.clone()} />
                 } else if checked_ok {
                     <p class="muted">{ "To import it, open the models folder to import into (Open models folder)." }</p>
                 }
             }
-            { match &state.import {
-                Some(ImportStatus::Running) => html! { <p class="status" id="import-status">{ "Importing: each blob is verified before it gets its name; manifests come last…" }</p> },
-                Some(ImportStatus::Done(text)) => html! { <p class="info" id="import-result">{ text }</p> },
-                Some(ImportStatus::Failed(text)) => html! { <p class="error" id="import-result">{ format!("Import failed: {text}") }</p> },
-                None => Html::default(),
-            } }
         </section>
     }
 }

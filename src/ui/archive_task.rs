@@ -1,11 +1,13 @@
 //! Opens an archive file and verifies it in one streaming pass. In: a
 //! `File` chosen by the user. Out: progress and, at the end, the core's
-//! `ArchiveReport` (layout, models with verdicts, bad blobs, problems),
-//! dispatched to the state. Memory stays flat: one chunk at a time.
+//! `ArchiveReport` (layout, models with verdicts, bad blobs, problems) and
+//! the verified manifests, dispatched to the state. Memory stays flat: one chunk at a time.
 
 use super::pack_run::CancelFlag;
 use super::state::{Action, AppState};
-use crate::core::archive::read::{ArchiveReader, ArchiveReport, ArchiveVerifier, ReadOptions};
+use crate::core::archive::read::{
+    ArchiveReader, ArchiveReport, ArchiveVerifier, ReadOptions, VerifiedManifest,
+};
 use crate::web::file_chunks::{FileChunks, CHUNK};
 use crate::web::js::now_ms;
 use std::rc::Rc;
@@ -22,6 +24,8 @@ pub struct ArchiveRun {
     pub started_ms: f64,
     pub last_ms: f64,
     pub report: Option<Rc<ArchiveReport>>,
+    /// The manifests the check verified, to plan an import with.
+    pub manifests: Rc<Vec<VerifiedManifest>>,
     pub cancelled: bool,
     /// The browser could not read the file.
     pub error: Option<String>,
@@ -55,6 +59,7 @@ pub fn start(state: &UseReducerHandle<AppState>, file: File) {
         started_ms: now_ms(),
         last_ms: now_ms(),
         report: None,
+        manifests: Rc::default(),
         cancelled: false,
         error: None,
         file: file.clone(),
@@ -68,9 +73,10 @@ pub fn start(state: &UseReducerHandle<AppState>, file: File) {
         let mut run = run;
         run.last_ms = now_ms();
         match outcome {
-            Ok(Some(report)) => {
+            Ok(Some((report, manifests))) => {
                 run.read = run.size;
                 run.report = Some(Rc::new(report));
+                run.manifests = Rc::new(manifests);
             }
             Ok(None) => run.cancelled = true,
             Err(e) => run.error = Some(e),
@@ -79,13 +85,14 @@ pub fn start(state: &UseReducerHandle<AppState>, file: File) {
     });
 }
 
-/// The report, `None` when cancelled, or why the file could not be read.
+/// The report and manifests, `None` when cancelled, or why the file could
+/// not be read.
 async fn read_and_verify(
     file: &File,
     mut run: ArchiveRun,
     cancel: &CancelFlag,
     dispatch: &UseReducerDispatcher<AppState>,
-) -> Result<Option<ArchiveReport>, String> {
+) -> Result<Option<(ArchiveReport, Vec<VerifiedManifest>)>, String> {
     let mut reader = ArchiveReader::new(ReadOptions {
         input_size: Some(run.size),
         ..ReadOptions::default()
@@ -103,10 +110,10 @@ async fn read_and_verify(
             .map_err(|e| format!("the file could not be read: {e}"))?;
         if chunk.is_empty() {
             let error = reader.finish(&mut |e| verifier.event(&e)).err();
-            return Ok(Some(verifier.finish(error).0));
+            return Ok(Some(verifier.finish(error)));
         }
         if let Err(e) = reader.feed(&chunk, &mut |ev| verifier.event(&ev)) {
-            return Ok(Some(verifier.finish(Some(e)).0));
+            return Ok(Some(verifier.finish(Some(e))));
         }
         run.read += chunk.len() as u64;
         run.last_ms = now_ms();

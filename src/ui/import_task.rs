@@ -1,160 +1,46 @@
 //! Imports a checked archive into the open models folder. In: the archive
-//! `File`, the folder's directory handle and what to do with manifests that
-//! differ. Out: a second streaming pass in which each blob the folder lacks
-//! is written under a temporary name and renamed only once its digest
-//! verified, then the manifests the core's plan allows, last and byte for
-//! byte; the folder is rescanned. A refused or failed import removes the
-//! blobs it wrote: the folder is left as it was.
+//! `File`, the folder's directory handle, the user's [`Choices`] (what to
+//! do with manifests that differ, models to import under another name) and
+//! a Cancel flag. Out: a second streaming pass in which each blob the
+//! folder lacks is written under a temporary name and renamed only once its
+//! digest verified, then the manifests the core's plan allows, last and
+//! byte for byte; the folder is rescanned. A refused, failed or cancelled
+//! import removes the blobs it wrote: the folder is left as it was.
 
+use super::import_blobs::{stream_blobs, text, Import, Stop};
+use super::pack_run::CancelFlag;
 use super::state::{Action, AppState};
-use crate::core::archive::read::{
-    blob_needed, plan_manifests, ArchiveReader, ArchiveVerifier, Existing, ManifestPlan,
-    OwnedEvent, Placement, ReadOptions, VerifiedManifest,
-};
+use crate::core::archive::read::rename::apply_renames;
+use crate::core::archive::read::{plan_import, Choices, ManifestPlan, VerifiedManifest};
 use crate::core::digest::Digest;
 use crate::core::source::{join, StoreSource};
 use crate::core::store::blob_dir::BlobDir;
 use crate::web::dir_source::DirSource;
-use crate::web::file_chunks::{FileChunks, CHUNK};
 use crate::web::picker::BrowserSource;
-use crate::web::store_writer::{self, TempBlob};
-use std::collections::BTreeMap;
+use crate::web::store_writer;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{File, FileSystemDirectoryHandle};
 use yew::UseReducerHandle;
-
-/// Input handed to the reader per call: bounds what one call can inflate.
-const SLICE: usize = 64 << 10;
 
 #[derive(Clone, PartialEq)]
 pub enum ImportStatus {
     Running,
     Done(String),
     Failed(String),
+    Cancelled,
 }
 
-struct Import {
-    models: FileSystemDirectoryHandle,
-    present: BTreeMap<Digest, u64>,
-    written: Vec<String>,
-    current: Option<(TempBlob, Digest)>,
-    /// Blob bytes not yet written: writes go out 4 MiB at a time.
-    pending: Vec<u8>,
-    verifier: ArchiveVerifier,
-}
-
-impl Import {
-    async fn event(&mut self, event: OwnedEvent) -> Result<(), String> {
-        self.verifier.event(&event.as_event());
-        match event {
-            OwnedEvent::Entry(info) => {
-                if let Some(Placement::Blob { digest }) = self.verifier.placement().cloned() {
-                    if blob_needed(info.size, self.present.get(&digest).copied()) {
-                        let blob = TempBlob::create(&self.models, &digest.blob_file_name())
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        self.current = Some((blob, digest));
-                    }
-                }
-            }
-            OwnedEvent::Data(bytes) if self.current.is_some() => {
-                self.pending.extend_from_slice(&bytes);
-                if self.pending.len() >= CHUNK {
-                    self.flush().await?;
-                }
-            }
-            OwnedEvent::EntryEnd => {
-                self.flush().await?;
-                if let Some((blob, digest)) = self.current.take() {
-                    let verified = self
-                        .verifier
-                        .last_blob()
-                        .is_some_and(|(d, ok)| d == &digest && *ok);
-                    if verified {
-                        blob.commit(&digest.blob_file_name())
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        self.written.push(digest.blob_file_name());
-                    } else {
-                        blob.discard().await;
-                    }
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> Result<(), String> {
-        if let Some((blob, _)) = &self.current {
-            if !self.pending.is_empty() {
-                blob.write(&self.pending).await.map_err(|e| e.to_string())?;
-            }
-        }
-        self.pending.clear();
-        Ok(())
-    }
-
-    async fn undo(&mut self) {
-        if let Some((blob, _)) = self.current.take() {
-            blob.discard().await;
-        }
-        for name in self.written.drain(..) {
-            store_writer::remove_blob(&self.models, &name).await;
-        }
-    }
-}
-
-async fn stream_blobs(file: &File, import: &mut Import) -> Result<Vec<VerifiedManifest>, String> {
-    let mut reader = ArchiveReader::new(ReadOptions {
-        input_size: Some(file.size() as u64),
-        ..ReadOptions::default()
-    });
-    let mut chunks = FileChunks::open(file).map_err(|e| e.to_string())?;
-    let mut chunk = Vec::with_capacity(CHUNK);
-    loop {
-        chunks
-            .next_into(&mut chunk)
-            .await
-            .map_err(|e| e.to_string())?;
-        if chunk.is_empty() {
-            break;
-        }
-        for slice in chunk.chunks(SLICE) {
-            for event in reader.feed_owned(slice).map_err(|e| e.to_string())? {
-                import.event(event).await?;
-            }
-        }
-    }
-    let mut tail = Vec::new();
-    reader
-        .finish(&mut |e| tail.push(OwnedEvent::from(e)))
-        .map_err(|e| e.to_string())?;
-    for event in tail {
-        import.event(event).await?;
-    }
-    let verifier = std::mem::take(&mut import.verifier);
-    let (report, manifests) = verifier.finish(None);
-    if !report.problems.is_empty() {
-        return Err(format!(
-            "the archive has problems, nothing was imported: {}",
-            report
-                .problems
-                .iter()
-                .map(|p| p.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
-    Ok(manifests)
-}
-
-fn summary(plan: &ManifestPlan, manifests: &[VerifiedManifest], blobs: usize) -> String {
-    let names: Vec<&str> = plan
+fn summary(plan: &ManifestPlan, manifests: &[VerifiedManifest], import: &Import) -> String {
+    let blobs = import.written.len();
+    let names: Vec<String> = plan
         .write
         .iter()
-        .map(|&i| manifests[i].name.as_str())
+        .map(|&i| match &manifests[i].renamed_from {
+            Some(from) => format!("{} (the archive's {from})", manifests[i].name),
+            None => manifests[i].name.clone(),
+        })
         .collect();
     let mut parts = vec![format!(
         "Imported {} model(s){}; {blobs} blob(s) written",
@@ -165,6 +51,12 @@ fn summary(plan: &ManifestPlan, manifests: &[VerifiedManifest], blobs: usize) ->
             format!(": {}", names.join(", "))
         }
     )];
+    if import.repaired > 0 {
+        parts.push(format!(
+            "{} blob(s) of the wrong size replaced by the archive's verified copy",
+            import.repaired
+        ));
+    }
     for (label, list) in [
         ("already there", &plan.unchanged),
         ("replaced", &plan.replaced),
@@ -178,78 +70,90 @@ fn summary(plan: &ManifestPlan, manifests: &[VerifiedManifest], blobs: usize) ->
     parts.join("; ") + "."
 }
 
+/// The digest of each manifest the import could write or replace.
+async fn existing_manifests(
+    models: &FileSystemDirectoryHandle,
+    manifests: &[VerifiedManifest],
+    choices: &Choices,
+) -> Result<BTreeMap<String, Option<Digest>>, Stop> {
+    let mut places = manifests.to_vec();
+    apply_renames(&mut places, &choices.renames).map_err(text)?;
+    let mut out = BTreeMap::new();
+    for m in manifests.iter().chain(&places) {
+        let bytes = store_writer::read_file(models, &m.manifest_path)
+            .await
+            .map_err(text)?;
+        out.insert(m.manifest_path.clone(), bytes.map(|b| Digest::of(&b)));
+    }
+    Ok(out)
+}
+
+/// Plans and writes the manifests, once every blob they need is final.
+async fn finish(
+    import: &mut Import,
+    mut manifests: Vec<VerifiedManifest>,
+    choices: &Choices,
+) -> Result<String, Stop> {
+    let existing = existing_manifests(&import.models, &manifests, choices).await?;
+    let lookup = &mut |p: &str| existing.get(p).cloned().flatten();
+    let plan = plan_import(&mut manifests, lookup, choices).map_err(text)?;
+    if plan.refused() {
+        return Err(Stop::Failed(format!("nothing was imported: the folder has other manifests for {} (did it change since?). Choose what to do with them and import again.", plan.conflicts.join(", "))));
+    }
+    import.check_cancel()?;
+    import.committed = true;
+    let keep: BTreeSet<&Digest> = manifests
+        .iter()
+        .filter(|m| m.ok)
+        .flat_map(|m| m.blobs.iter())
+        .collect();
+    import.settle(&keep).await?;
+    for &i in &plan.write {
+        let m = &manifests[i];
+        store_writer::write_file(&import.models, &m.manifest_path, &m.bytes)
+            .await
+            .map_err(text)?;
+    }
+    Ok(summary(&plan, &manifests, import))
+}
+
 async fn run(
     file: File,
     source: Rc<BrowserSource>,
     models_dir: String,
-    policy: Existing,
-) -> Result<String, String> {
+    choices: Choices,
+    cancel: CancelFlag,
+) -> Result<String, Stop> {
     let BrowserSource::Dir(dir) = &*source else {
-        return Err("this folder was opened read-only (file input); open it with \"Open models folder\" to import into it".into());
+        return Err(Stop::Failed("this folder was opened read-only (file input); open it with \"Open models folder\" to import into it".into()));
     };
     store_writer::request_write(dir.handle())
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(text)?;
     let models = store_writer::models_dir(dir.handle(), &models_dir)
         .await
-        .map_err(|e| e.to_string())?;
-    let listing = BlobDir::from_listing(
-        source
-            .list(&join(&models_dir, "blobs"))
-            .await
-            .map_err(|e| e.to_string())?,
-    );
-    let present = listing
+        .map_err(text)?;
+    let listing = source
+        .list(&join(&models_dir, "blobs"))
+        .await
+        .map_err(text)?;
+    let present = BlobDir::from_listing(listing)
         .blobs
         .iter()
         .map(|(d, f)| (d.clone(), f.size))
         .collect();
-    let mut import = Import {
-        models,
-        present,
-        written: Vec::new(),
-        current: None,
-        pending: Vec::with_capacity(CHUNK),
-        verifier: ArchiveVerifier::new(),
+    let mut import = Import::new(models, present, cancel);
+    let result = match stream_blobs(&file, &mut import).await {
+        Ok(manifests) => finish(&mut import, manifests, &choices).await,
+        Err(stop) => Err(stop),
     };
-    let manifests = match stream_blobs(&file, &mut import).await {
-        Ok(m) => m,
-        Err(e) => {
-            import.undo().await;
-            return Err(e);
-        }
-    };
-    let mut existing = BTreeMap::new();
-    for m in &manifests {
-        existing.insert(
-            m.manifest_path.clone(),
-            store_writer::read_file(&import.models, &m.manifest_path)
-                .await
-                .map_err(|e| e.to_string())?,
-        );
-    }
-    let plan = plan_manifests(
-        &manifests,
-        &mut |p| existing.get(p).cloned().flatten(),
-        policy,
-    );
-    if plan.refused() {
+    if result.is_err() {
         import.undo().await;
-        return Err(format!("nothing was imported: the folder already has other manifests for {}. Choose \"replace\" or \"keep\" to go on.", plan.conflicts.join(", ")));
     }
-    for &i in &plan.write {
-        store_writer::write_file(
-            &import.models,
-            &manifests[i].manifest_path,
-            &manifests[i].bytes,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    }
-    Ok(summary(&plan, &manifests, import.written.len()))
+    result
 }
 
-pub fn start(state: &UseReducerHandle<AppState>, policy: Existing) {
+pub fn start(state: &UseReducerHandle<AppState>, choices: Choices) {
     let (Some(source), Some(report), Some(archive)) = (
         state.source.clone(),
         state.report.clone(),
@@ -259,18 +163,21 @@ pub fn start(state: &UseReducerHandle<AppState>, policy: Existing) {
     };
     let dispatch = state.dispatcher();
     let generation = state.generation + 1;
-    dispatch.dispatch(Action::Import(ImportStatus::Running));
+    let cancel = CancelFlag::default();
+    dispatch.dispatch(Action::ImportStarted(cancel.clone()));
     spawn_local(async move {
         let result = run(
             archive.file.clone(),
             source.clone(),
             report.models_dir.clone(),
-            policy,
+            choices,
+            cancel,
         )
         .await;
         let status = match result {
             Ok(done) => ImportStatus::Done(done),
-            Err(e) => ImportStatus::Failed(e),
+            Err(Stop::Failed(e)) => ImportStatus::Failed(e),
+            Err(Stop::Cancelled) => ImportStatus::Cancelled,
         };
         dispatch.dispatch(Action::Import(status));
         if let BrowserSource::Dir(dir) = &*source {

@@ -5,6 +5,8 @@
 mod archive;
 mod archive_task;
 mod detail;
+mod import_blobs;
+mod import_choices;
 mod import_task;
 mod login;
 mod pack;

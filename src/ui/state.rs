@@ -76,6 +76,7 @@ pub struct AppState {
     pub archive_cancel: Option<CancelFlag>,
     /// The last import of an archive into the open folder.
     pub import: Option<ImportStatus>,
+    pub import_cancel: Option<CancelFlag>,
 }
 
 /// Cheap equality for Yew's re-render checks: shared data by pointer.
@@ -130,6 +131,7 @@ impl Default for AppState {
             archive: None,
             archive_cancel: None,
             import: None,
+            import_cancel: None,
         }
     }
 }
@@ -186,6 +188,7 @@ pub enum Action {
         cancel: CancelFlag,
     },
     ArchiveProgress(ArchiveRun),
+    ImportStarted(CancelFlag),
     Import(ImportStatus),
 }
 
@@ -216,6 +219,7 @@ impl Reducible for AppState {
                     archive: s.archive,
                     archive_cancel: s.archive_cancel,
                     import: s.import,
+                    import_cancel: s.import_cancel,
                     ..AppState::default()
                 };
                 s.phase = Phase::Ready;
@@ -274,6 +278,9 @@ impl Reducible for AppState {
             Action::ArchiveStarted { run, cancel } => {
                 s.archive = Some(Rc::new(run));
                 s.archive_cancel = Some(cancel);
+                if s.import_cancel.is_none() {
+                    s.import = None;
+                }
             }
             Action::ArchiveProgress(run) if s.archive.as_ref().is_some_and(|a| a.id == run.id) => {
                 if run.report.is_some() || run.cancelled || run.error.is_some() {
@@ -281,7 +288,14 @@ impl Reducible for AppState {
                 }
                 s.archive = Some(Rc::new(run));
             }
-            Action::Import(status) => s.import = Some(status),
+            Action::ImportStarted(cancel) => {
+                s.import = Some(ImportStatus::Running);
+                s.import_cancel = Some(cancel);
+            }
+            Action::Import(status) => {
+                s.import = Some(status);
+                s.import_cancel = None;
+            }
             Action::TogglePack(name) => {
                 if !s.pack_selection.remove(&name) {
                     s.pack_selection.insert(name);

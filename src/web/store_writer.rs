@@ -1,8 +1,9 @@
 //! Writing into a models folder the user opened. In: its directory handle
 //! (asked for `readwrite` at the moment of the write), blob bytes, manifest
 //! bytes. Out: blobs written under a temporary name and given their final
-//! `sha256-<hex>` name only when the caller says they verified; manifests
-//! written whole (the browser commits a writable only on close).
+//! `sha256-<hex>` name only when the caller says they verified (at once,
+//! or later: [`ClosedBlob`]); manifests written whole (the browser commits
+//! a writable only on close).
 
 use super::js::{call_method, resolve, WebError};
 use js_sys::{Object, Reflect};
@@ -89,17 +90,42 @@ impl TempBlob {
         .map(|_| ())
     }
 
-    /// The digest verified: close and give the blob its final name.
-    pub async fn commit(self, final_name: &str) -> Result<(), WebError> {
+    /// All written: the file is whole under its temporary name.
+    pub async fn close(self) -> Result<ClosedBlob, WebError> {
         resolve(self.stream.close()).await?;
-        resolve(call_method(&self.file, "move", &[final_name.into()])?)
-            .await
-            .map(|_| ())
+        Ok(ClosedBlob {
+            blobs: self.blobs,
+            file: self.file,
+            temp_name: self.temp_name,
+        })
     }
 
     /// The digest did not verify (or the import stopped): nothing stays.
     pub async fn discard(self) {
         let _ = resolve(self.stream.abort()).await;
+        let _ = resolve(self.blobs.remove_entry(&self.temp_name)).await;
+    }
+}
+
+/// A verified blob still under its temporary name.
+pub struct ClosedBlob {
+    blobs: FileSystemDirectoryHandle,
+    file: FileSystemFileHandle,
+    temp_name: String,
+}
+
+impl ClosedBlob {
+    /// Gives the blob its final name, over a file of that name if any.
+    pub async fn commit(self, final_name: &str) -> Result<(), WebError> {
+        let rename = || call_method(&self.file, "move", &[final_name.into()]);
+        if resolve(rename()?).await.is_err() {
+            let _ = resolve(self.blobs.remove_entry(final_name)).await;
+            resolve(rename()?).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn discard(self) {
         let _ = resolve(self.blobs.remove_entry(&self.temp_name)).await;
     }
 }

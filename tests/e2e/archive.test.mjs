@@ -7,26 +7,10 @@
 // hostile archive are named, not swallowed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { openApp, stubDirectoryPicker, listOpfs, ROOT } from './harness.mjs';
-
-const DIR = path.join(ROOT, 'tests/fixtures/generated/archives');
-if (!existsSync(path.join(DIR, 'peer/expected.json'))) throw new Error('missing fixtures: run tests/fixtures/archives/make_archives.py');
-const peers = JSON.parse(readFileSync(path.join(DIR, 'peer/expected.json'), 'utf8'));
-const SOURCE = path.join(DIR, 'source/.ollama/models/manifests');
-
-function idOf(name) {
-  // name → manifests/<host>/<ns>/<model>/<tag>, as Ollama stores it.
-  let [rest, tag] = [name, 'latest'];
-  const colon = name.lastIndexOf(':');
-  if (colon > name.lastIndexOf('/')) [rest, tag] = [name.slice(0, colon), name.slice(colon + 1)];
-  const parts = rest.split('/');
-  const [host, ns, model] = parts.length === 3 ? parts : parts.length === 2 ? ['registry.ollama.ai', ...parts] : ['registry.ollama.ai', 'library', parts[0]];
-  const bytes = readFileSync(path.join(SOURCE, host, ns, model, tag));
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
-}
+import { openApp, stubDirectoryPicker, listOpfs } from './harness.mjs';
+import { DIR, peers, idOf, openArchive as open, emptyStore } from './archives.mjs';
 
 let app;
 before(async () => {
@@ -36,13 +20,9 @@ after(async () => {
   await app?.close();
 });
 
-let runs = 0;
 async function openArchive(file) {
-  const { page } = app;
-  await page.setInputFiles('#archive-input', file);
-  runs += 1;
-  await page.locator(`#archive-result[data-run="${runs}"][data-done="true"]`).waitFor({ timeout: 60_000 });
-  return page;
+  await open(app.page, file);
+  return app.page;
 }
 
 for (const name of ['gnutar-pax-dot-ollama.tar', 'python-pax-contents.tar.gz', 'ollamazip-zstd.ollamazip', 'gemma2_2b_model.tar.gz', 'bsdtar-models.tar.zst']) {
@@ -71,17 +51,6 @@ test('a hostile archive (a symlink) is refused with a clear message', async () =
   assert.deepEqual(app.errors, []);
 });
 
-async function emptyStore(page, name) {
-  await page.evaluate(async (name) => {
-    const opfs = await navigator.storage.getDirectory();
-    await opfs.removeEntry(name, { recursive: true }).catch(() => {});
-    const root = await opfs.getDirectoryHandle(name, { create: true });
-    const models = await root.getDirectoryHandle('models', { create: true });
-    await models.getDirectoryHandle('manifests', { create: true });
-    await models.getDirectoryHandle('blobs', { create: true });
-  }, name);
-}
-
 test('import into the open folder: blobs verified before they get their name, manifests last, same IDs', async () => {
   const { page } = app;
   await emptyStore(page, 'istore');
@@ -109,7 +78,6 @@ test('importing an archive with a corrupted blob skips that model and writes not
   const bad = JSON.parse(readFileSync(path.join(DIR, 'hostile/blob-corrupted.tar.json'), 'utf8')).problem;
   await emptyStore(page, 'istore2');
   await page.reload();
-  runs = 0;
   await stubDirectoryPicker(page, 'istore2');
   await page.click('#open-folder');
   await page.locator('#summary').waitFor();

@@ -77,6 +77,7 @@ impl ArchiveVerifier {
                 mtime: m.mtime,
                 ok: model.ok && error.is_none(),
                 blobs: model.blobs.iter().map(|b| b.digest.clone()).collect(),
+                renamed_from: None,
             });
             models.push(model);
         }

@@ -78,6 +78,16 @@ impl Decompressor {
         }
     }
 
+    /// After an error [`Self::between_streams`]: the offset in the input
+    /// (the compressed file) where what is not part of the stream begins.
+    pub fn trailing_offset(&self) -> u64 {
+        match self {
+            Self::Plain => 0,
+            Self::Gzip(gz) => gz.trailing_offset(),
+            Self::Zstd(z) => z.trailing_offset(),
+        }
+    }
+
     /// The input ended: checks that the compressed stream is whole.
     pub fn finish(&self) -> Result<(), ReadError> {
         match self {

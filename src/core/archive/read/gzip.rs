@@ -31,6 +31,11 @@ pub struct GzipPush {
     crc: Crc,
     out: Vec<u8>,
     members: u64,
+    /// Input bytes consumed so far.
+    consumed: u64,
+    /// Where data that is not gzip would begin: after the last whole
+    /// member, or at the first non-zero byte of the padding after it.
+    end: u64,
 }
 
 fn corrupt(reason: impl std::fmt::Display) -> ReadError {
@@ -49,6 +54,8 @@ impl GzipPush {
             crc: Crc::new(),
             out: vec![0; OUT],
             members: 0,
+            consumed: 0,
+            end: 0,
         }
     }
 
@@ -67,10 +74,14 @@ impl GzipPush {
                 State::Deflate => self.deflate(input, out)?,
                 State::Trailer => self.trailer_bytes(input)?,
                 State::Padding => match input.iter().position(|&b| b != 0) {
-                    Some(_) => return Err(corrupt("data after the zero padding")),
+                    Some(at) => {
+                        self.end = self.consumed + at as u64;
+                        return Err(corrupt("data after the zero padding"));
+                    }
                     None => input.len(),
                 },
             };
+            self.consumed += used as u64;
             input = &input[used..];
         }
         Ok(())
@@ -141,6 +152,7 @@ impl GzipPush {
             }
             self.header.clear();
             self.members += 1;
+            self.end = self.consumed + take as u64;
             self.state = State::Header;
         }
         Ok(take)
@@ -150,6 +162,12 @@ impl GzipPush {
     /// is not gzip follows the stream, rather than a damaged member.
     pub fn between_members(&self) -> bool {
         self.members > 0 && matches!(self.state, State::Header | State::Padding)
+    }
+
+    /// Offset in the input where data that is not gzip begins, once an
+    /// error came [`Self::between_members`].
+    pub fn trailing_offset(&self) -> u64 {
+        self.end
     }
 
     /// The input ended: it must end after a whole member (or its padding).

@@ -3,7 +3,7 @@
 //! per entry ([`ArchiveReader`]), where each entry would land in a models
 //! folder ([`Recogniser`]), a one-pass verification with a verdict per
 //! model ([`ArchiveVerifier`] → [`ArchiveReport`]), and what an import
-//! writes ([`plan_manifests`]). No I/O: the browser pushes `File` slices,
+//! writes ([`plan_import`], under the archive's names or others). No I/O: the browser pushes `File` slices,
 //! the CLI pushes a read buffer, both drive the same machines.
 //!
 //! ```text
@@ -11,10 +11,11 @@
 //!        ─► Event::{Entry, Data, EntryEnd, End, Trailing}
 //!        ─► ArchiveVerifier (Recogniser: layout + placement; hashes blobs,
 //!           parses manifests, checks index and SHA256SUMS)
-//!        ─► ArchiveReport + VerifiedManifest bytes ─► plan_manifests
+//!        ─► ArchiveReport + VerifiedManifest bytes ─► plan_import
 //! ```
 
 mod checks;
+pub mod conflicts;
 mod decompress;
 mod error;
 mod event;
@@ -24,6 +25,7 @@ pub mod layout;
 pub(crate) mod path;
 mod pax;
 mod reader;
+pub mod rename;
 mod report;
 mod tar;
 mod verifier;
@@ -32,9 +34,10 @@ mod zstd;
 pub use decompress::Compression;
 pub use error::ReadError;
 pub use event::{EntryInfo, EntryKind, Event, OwnedEvent};
-pub use import::{blob_needed, needed_blobs, plan_manifests, Existing, ManifestPlan};
+pub use import::{blob_needed, needed_blobs, plan_import, Choices, Existing, ManifestPlan};
 pub use layout::{Layout, Placement, Recogniser};
 pub use reader::{ArchiveReader, ReadOptions, ReadSummary};
+pub use rename::{Rename, RenameError};
 pub use report::{
     ArchiveBlob, ArchiveModel, ArchiveReport, ArchiveTotals, ModelBlob, VerifiedManifest,
 };

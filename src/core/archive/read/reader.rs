@@ -159,7 +159,7 @@ impl ArchiveReader {
             {
                 self.ignoring = true;
                 on(Event::Trailing {
-                    offset: input - data.len() as u64,
+                    offset: decompressor.trailing_offset(),
                 });
                 Ok(())
             }

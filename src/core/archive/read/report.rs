@@ -107,4 +107,7 @@ pub struct VerifiedManifest {
     pub ok: bool,
     /// The blobs it needs.
     pub blobs: Vec<Digest>,
+    /// The name the archive gives it, when imported under another name
+    /// (`name` and `manifest_path` are then the new ones).
+    pub renamed_from: Option<String>,
 }

@@ -248,3 +248,51 @@ fn a_lone_zero_block_ends_the_archive_like_gnu_tar() {
         .iter()
         .any(|e| matches!(e, OwnedEvent::Trailing { offset: 512 })));
 }
+
+/// The one `Trailing` offset of an archive fed in random chunks.
+fn trailing_offsets(archive: &[u8]) -> Vec<u64> {
+    let mut seen = Vec::new();
+    for seed in 0..12 {
+        let evs = events(archive, seed, 3000).unwrap();
+        let offsets: Vec<u64> = evs
+            .iter()
+            .filter_map(|e| match e {
+                OwnedEvent::Trailing { offset } => Some(*offset),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(offsets.len(), 1, "seed {seed}: {offsets:?}");
+        seen.push(offsets[0]);
+    }
+    seen.dedup();
+    seen
+}
+
+#[test]
+fn data_after_a_compressed_stream_is_located_in_bytes_of_the_file() {
+    let plain = packed(None);
+    let (half_a, half_b) = plain.split_at(20_000);
+    let gz = gzip(&plain);
+    let members = [gzip(half_a), gzip(half_b)].concat();
+    let zst = zstd(&plain);
+    let mut frames = zstd(half_a);
+    frames.extend(zstd(half_b));
+    frames.extend([0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 9, 9]);
+    for (what, stream, padding) in [
+        ("gzip", &gz, 0),
+        ("gzip members", &members, 0),
+        ("gzip, zero padding", &gz, 700),
+        ("zstd", &zst, 0),
+        ("zstd frames, skippable last", &frames, 0),
+    ] {
+        let mut file = stream.clone();
+        file.resize(file.len() + padding, 0);
+        file.extend_from_slice(b"garbage, not compressed data");
+        file.extend_from_slice(&[0x55; 9000]);
+        let at = (stream.len() + padding) as u64;
+        assert_eq!(trailing_offsets(&file), [at], "{what}");
+        let (report, _) = verify_bytes(&file, 4096);
+        let text = &report.problems[0].message;
+        assert!(text.contains(&format!("at byte {at})")), "{what}: {text}");
+    }
+}

@@ -159,3 +159,39 @@ fn decompression_is_bounded() {
     gz[n - 6] ^= 1; // the CRC
     assert_eq!(kind_of(&gz), "corrupt");
 }
+
+#[test]
+fn an_index_whose_blob_sizes_overflow_u64_is_a_problem_not_a_panic() {
+    // Found by fuzzing: summing the index's blob sizes overflowed u64.
+    let (rel, manifest, blobs) = &models()[1];
+    let digests: Vec<String> = blobs
+        .iter()
+        .map(|b| crate::core::digest::Digest::of(b).to_string())
+        .collect();
+    let index = format!(
+        r#"{{"format":"ollama-pack","version":1,"created_by":"test",
+        "models":[{{"name":"x","manifest_path":"manifests/{rel}","manifest_digest":"{}","size":1}}],
+        "blobs":[{{"digest":"{}","size":{max}}},{{"digest":"{}","size":{max}}},{{"digest":"{}","size":2}}],
+        "totals":{{"models":1,"blobs":3,"bytes":{max}}}}}"#,
+        crate::core::digest::Digest::of(manifest),
+        digests[0],
+        digests[1],
+        digests[2],
+        max = u64::MAX
+    );
+    let mut entries = vec![
+        entry("ollama-pack.json", index.as_bytes(), b'0'),
+        entry(&format!("manifests/{rel}"), manifest, b'0'),
+    ];
+    for (b, d) in blobs.iter().zip(&digests) {
+        entries.push(entry(&format!("blobs/{}", d.replace(':', "-")), b, b'0'));
+    }
+    let (report, _) = verify_bytes(&tar_of(&entries), 1000);
+    let problems: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
+    let wrong_size = format!("says blob {} has {} bytes", digests[0], u64::MAX);
+    assert!(
+        problems.iter().any(|p| p.contains(&wrong_size)),
+        "{problems:?}"
+    );
+    assert!(!report.is_intact());
+}

@@ -26,6 +26,10 @@ pub struct ZstdPush {
     /// Compressed bytes not consumed yet; `buf[pos..]` is live.
     buf: Vec<u8>,
     pos: usize,
+    /// Input offset of `buf[0]`.
+    base: u64,
+    /// Input offset just after the last whole frame (skippable included).
+    end: u64,
     frames: u64,
 }
 
@@ -43,6 +47,8 @@ impl ZstdPush {
             state: State::FrameHeader,
             buf: Vec::new(),
             pos: 0,
+            base: 0,
+            end: 0,
             frames: 0,
         }
     }
@@ -65,6 +71,7 @@ impl ZstdPush {
         self.buf.extend_from_slice(input);
         let result = self.drain(out);
         self.buf.drain(..self.pos);
+        self.base += self.pos as u64;
         self.pos = 0;
         result
     }
@@ -81,6 +88,7 @@ impl ZstdPush {
                     self.pos += n as usize;
                     if n == remaining {
                         self.state = State::FrameHeader;
+                        self.end = self.base + self.pos as u64;
                     } else {
                         self.state = State::Skippable {
                             remaining: remaining - n,
@@ -179,7 +187,14 @@ impl ZstdPush {
             }
         }
         self.state = State::FrameHeader;
+        self.end = self.base + self.pos as u64;
         Ok(())
+    }
+
+    /// Offset in the input where data that is not zstd begins, once an
+    /// error came [`Self::between_frames`].
+    pub fn trailing_offset(&self) -> u64 {
+        self.end
     }
 
     /// The input ended: it must end between frames, having held one.

@@ -1,0 +1,221 @@
+//! The streaming pass of an import. In: the archive `File`, the models
+//! folder's handle, the blobs it has and a Cancel flag. Out: each blob the
+//! folder lacks written under a temporary name and given its final name
+//! once its digest verified (a verified copy of a blob present with the
+//! wrong size waits for the manifests: [`Import::settle`]); the verified
+//! manifests; or why it stopped, after which [`Import::undo`] removes
+//! every file it made. Cancel is seen within 64 KiB of input.
+
+use super::pack_run::CancelFlag;
+use crate::core::archive::read::{
+    blob_needed, ArchiveReader, ArchiveVerifier, OwnedEvent, Placement, ReadOptions,
+    VerifiedManifest,
+};
+use crate::core::digest::Digest;
+use crate::web::file_chunks::{FileChunks, CHUNK};
+use crate::web::store_writer::{self, ClosedBlob, TempBlob};
+use std::collections::{BTreeMap, BTreeSet};
+use web_sys::{File, FileSystemDirectoryHandle};
+
+/// Input handed to the reader per call: bounds what one call can inflate,
+/// and how long Cancel waits.
+const SLICE: usize = 64 << 10;
+
+/// Why an import stopped early.
+pub enum Stop {
+    Failed(String),
+    Cancelled,
+}
+
+impl From<String> for Stop {
+    fn from(e: String) -> Self {
+        Self::Failed(e)
+    }
+}
+
+pub fn text(e: impl ToString) -> Stop {
+    Stop::Failed(e.to_string())
+}
+
+pub struct Import {
+    pub models: FileSystemDirectoryHandle,
+    present: BTreeMap<Digest, u64>,
+    cancel: CancelFlag,
+    /// Final blobs this run made (the folder lacked them).
+    pub written: Vec<Digest>,
+    /// Wrong-size blobs replaced by their verified copy.
+    pub repaired: usize,
+    /// Verified copies of blobs the folder has with the wrong size: they
+    /// replace those only when the manifests are written.
+    repairs: Vec<(ClosedBlob, Digest)>,
+    current: Option<(TempBlob, Digest)>,
+    /// Blob bytes not yet written: writes go out 4 MiB at a time.
+    pending: Vec<u8>,
+    verifier: ArchiveVerifier,
+    /// Manifests are being written: the blobs stay, whatever happens.
+    pub committed: bool,
+}
+
+impl Import {
+    pub fn new(
+        models: FileSystemDirectoryHandle,
+        present: BTreeMap<Digest, u64>,
+        cancel: CancelFlag,
+    ) -> Self {
+        Self {
+            models,
+            present,
+            cancel,
+            written: Vec::new(),
+            repaired: 0,
+            repairs: Vec::new(),
+            current: None,
+            pending: Vec::with_capacity(CHUNK),
+            verifier: ArchiveVerifier::new(),
+            committed: false,
+        }
+    }
+
+    async fn event(&mut self, event: OwnedEvent) -> Result<(), Stop> {
+        self.verifier.event(&event.as_event());
+        match event {
+            OwnedEvent::Entry(info) => {
+                if let Some(Placement::Blob { digest }) = self.verifier.placement().cloned() {
+                    if blob_needed(info.size, self.present.get(&digest).copied()) {
+                        let blob = TempBlob::create(&self.models, &digest.blob_file_name())
+                            .await
+                            .map_err(text)?;
+                        self.current = Some((blob, digest));
+                    }
+                }
+            }
+            OwnedEvent::Data(bytes) if self.current.is_some() => {
+                self.pending.extend_from_slice(&bytes);
+                if self.pending.len() >= CHUNK {
+                    self.flush().await?;
+                }
+            }
+            OwnedEvent::EntryEnd => {
+                self.flush().await?;
+                if let Some((blob, digest)) = self.current.take() {
+                    self.end_blob(blob, digest).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn end_blob(&mut self, blob: TempBlob, digest: Digest) -> Result<(), Stop> {
+        let verified = self
+            .verifier
+            .last_blob()
+            .is_some_and(|(d, ok)| d == &digest && *ok);
+        if !verified {
+            blob.discard().await;
+            return Ok(());
+        }
+        let closed = blob.close().await.map_err(text)?;
+        if self.present.contains_key(&digest) {
+            self.repairs.push((closed, digest));
+        } else {
+            closed
+                .commit(&digest.blob_file_name())
+                .await
+                .map_err(text)?;
+            self.written.push(digest);
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), Stop> {
+        if let Some((blob, _)) = &self.current {
+            if !self.pending.is_empty() {
+                blob.write(&self.pending).await.map_err(text)?;
+            }
+        }
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Removes every file this run made, unless manifests use them.
+    pub async fn undo(&mut self) {
+        if self.committed {
+            return;
+        }
+        if let Some((blob, _)) = self.current.take() {
+            blob.discard().await;
+        }
+        for (blob, _) in self.repairs.drain(..) {
+            blob.discard().await;
+        }
+        for digest in self.written.drain(..) {
+            store_writer::remove_blob(&self.models, &digest.blob_file_name()).await;
+        }
+    }
+
+    /// Puts the repairs the imported models need in place, drops the
+    /// others, and removes new blobs that no verified model uses.
+    pub async fn settle(&mut self, keep: &BTreeSet<&Digest>) -> Result<(), Stop> {
+        for (blob, digest) in std::mem::take(&mut self.repairs) {
+            if keep.contains(&digest) {
+                blob.commit(&digest.blob_file_name()).await.map_err(text)?;
+                self.repaired += 1;
+            } else {
+                blob.discard().await;
+            }
+        }
+        for digest in self.written.iter().filter(|d| !keep.contains(d)) {
+            store_writer::remove_blob(&self.models, &digest.blob_file_name()).await;
+        }
+        self.written.retain(|d| keep.contains(d));
+        Ok(())
+    }
+
+    pub fn check_cancel(&self) -> Result<(), Stop> {
+        if self.cancel.is_cancelled() {
+            Err(Stop::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+pub async fn stream_blobs(file: &File, import: &mut Import) -> Result<Vec<VerifiedManifest>, Stop> {
+    let mut reader = ArchiveReader::new(ReadOptions {
+        input_size: Some(file.size() as u64),
+        ..ReadOptions::default()
+    });
+    let mut chunks = FileChunks::open(file).map_err(text)?;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    loop {
+        import.check_cancel()?;
+        chunks.next_into(&mut chunk).await.map_err(text)?;
+        if chunk.is_empty() {
+            break;
+        }
+        for slice in chunk.chunks(SLICE) {
+            import.check_cancel()?;
+            for event in reader.feed_owned(slice).map_err(text)? {
+                import.event(event).await?;
+            }
+        }
+    }
+    let mut tail = Vec::new();
+    reader
+        .finish(&mut |e| tail.push(OwnedEvent::from(e)))
+        .map_err(text)?;
+    for event in tail {
+        import.event(event).await?;
+    }
+    let verifier = std::mem::take(&mut import.verifier);
+    let (report, manifests) = verifier.finish(None);
+    if !report.problems.is_empty() {
+        let problems: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
+        return Err(Stop::Failed(format!(
+            "the archive has problems, nothing was imported: {}",
+            problems.join("; ")
+        )));
+    }
+    Ok(manifests)
+}

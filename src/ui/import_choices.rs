@@ -1,0 +1,188 @@
+//! The import controls under a checked archive. In: the archive run (its
+//! verified manifests), the open folder's report and the import's status.
+//! Out: for each model the folder already has with other content, a row
+//! with both IDs and a choice — keep the folder's, replace it, or import
+//! the archive's under another name (a field holding a free name, checked
+//! as typed); the Import button, which hands the [`Choices`] to the import
+//! task; Cancel while it runs; how it ended.
+
+use super::import_task::{self, ImportStatus};
+use super::state::AppState;
+use crate::core::archive::read::conflicts::{check_typed_names, find_conflicts, Conflict};
+use crate::core::archive::read::{Choices, Existing, Rename};
+use crate::core::name::ModelName;
+use std::collections::BTreeMap;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Clone, PartialEq)]
+enum Pick {
+    Keep,
+    Replace,
+    Rename(String),
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub state: UseReducerHandle<AppState>,
+}
+
+type Picks = UseStateHandle<(u32, BTreeMap<String, Pick>)>;
+
+fn set_pick(picks: &Picks, run: u32, name: &str, pick: Pick) {
+    let mut map = if picks.0 == run {
+        picks.1.clone()
+    } else {
+        BTreeMap::new()
+    };
+    map.insert(name.to_string(), pick);
+    picks.set((run, map));
+}
+
+fn row(c: &Conflict, pick: &Pick, error: Option<String>, picks: &Picks, run: u32) -> Html {
+    let on_choice = {
+        let (picks, name, suggestion) = (picks.clone(), c.name.clone(), c.suggestion.clone());
+        Callback::from(move |e: Event| {
+            let pick = match e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .value()
+                .as_str()
+            {
+                "replace" => Pick::Replace,
+                "rename" => Pick::Rename(suggestion.clone()),
+                _ => Pick::Keep,
+            };
+            set_pick(&picks, run, &name, pick);
+        })
+    };
+    let on_name = {
+        let (picks, name) = (picks.clone(), c.name.clone());
+        Callback::from(move |e: InputEvent| {
+            let text = e.target_unchecked_into::<HtmlInputElement>().value();
+            set_pick(&picks, run, &name, Pick::Rename(text));
+        })
+    };
+    let option = |value: &'static str, label: &'static str, on: bool| html! { <option value={value} selected={on}>{ label }</option> };
+    html! {
+        <tr data-name={c.name.clone()}>
+            <td>{ &c.name }</td><td class="mono">{ &c.folder_id }</td><td class="mono">{ &c.archive_id }</td>
+            <td>
+                <select class="conflict-choice" onchange={on_choice}>
+                    { option("keep", "keep the folder's", *pick == Pick::Keep) }
+                    { option("replace", "replace it with the archive's", *pick == Pick::Replace) }
+                    { option("rename", "import the archive's under another name", matches!(pick, Pick::Rename(_))) }
+                </select>
+                if let Pick::Rename(text) = pick {
+                    <input class="conflict-name" value={text.clone()} oninput={on_name} aria-label="name to import it under" />
+                }
+                if let Some(e) = error { <p class="error conflict-error">{ e }</p> }
+            </td>
+        </tr>
+    }
+}
+
+/// What the picks ask for; a rename whose name is wrong keeps (the
+/// Import button is disabled then anyway). A conflict nobody foresaw
+/// (the folder changed) stops the import.
+fn choices(conflicts: &[Conflict], picks: &[Pick], names: &[Option<ModelName>]) -> Choices {
+    let mut choices = Choices::default();
+    for ((c, pick), to) in conflicts.iter().zip(picks).zip(names) {
+        let existing = match (pick, to) {
+            (Pick::Rename(_), Some(to)) => {
+                let from = ModelName::parse(&c.name).ok();
+                choices.renames.push(Rename {
+                    from,
+                    to: to.clone(),
+                });
+                continue;
+            }
+            (Pick::Replace, _) => Existing::Replace,
+            _ => Existing::Keep,
+        };
+        choices.per_model.insert(c.name.clone(), existing);
+    }
+    choices
+}
+
+fn status(state: &AppState) -> Html {
+    match &state.import {
+        Some(ImportStatus::Running) => {
+            html! { <p class="status" id="import-status">{ "Importing: each blob is verified before it gets its name; manifests come last…" }</p> }
+        }
+        Some(ImportStatus::Done(text)) => html! { <p class="info" id="import-result">{ text }</p> },
+        Some(ImportStatus::Failed(text)) => {
+            html! { <p class="error" id="import-result">{ format!("Import failed: {text}") }</p> }
+        }
+        Some(ImportStatus::Cancelled) => {
+            html! { <p class="warning" id="import-result">{ "Import cancelled: nothing was imported, and the blobs it had written were removed." }</p> }
+        }
+        None => Html::default(),
+    }
+}
+
+#[function_component(ImportControls)]
+pub fn import_controls(props: &Props) -> Html {
+    let state = &props.state;
+    let picks: Picks = use_state(|| (0, BTreeMap::new()));
+    let (Some(run), Some(store)) = (&state.archive, &state.report) else {
+        return status(state);
+    };
+    let conflicts = find_conflicts(&run.manifests, &store.models);
+    let current: Vec<Pick> = conflicts
+        .iter()
+        .map(
+            |c| match (picks.0 == run.id).then(|| picks.1.get(&c.name)).flatten() {
+                Some(p) => p.clone(),
+                None => Pick::Keep,
+            },
+        )
+        .collect();
+    let typed: Vec<&str> = current
+        .iter()
+        .filter_map(|p| match p {
+            Pick::Rename(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut checked = check_typed_names(&typed, &run.manifests, &store.models).into_iter();
+    let results: Vec<Option<Result<ModelName, String>>> = current
+        .iter()
+        .map(|p| {
+            matches!(p, Pick::Rename(_))
+                .then(|| checked.next().map(|r| r.map_err(|e| e.to_string())))
+                .flatten()
+        })
+        .collect();
+    let names: Vec<Option<ModelName>> = results
+        .iter()
+        .map(|r| r.clone().and_then(Result::ok))
+        .collect();
+    let wrong = results.iter().any(|r| matches!(r, Some(Err(_))));
+    let importing = state.import == Some(ImportStatus::Running);
+    let import = {
+        let (state, choices) = (state.clone(), choices(&conflicts, &current, &names));
+        Callback::from(move |_| import_task::start(&state, choices.clone()))
+    };
+    let cancel = state
+        .import_cancel
+        .clone()
+        .map(|c| Callback::from(move |_| c.cancel()));
+    html! {
+        <>
+            if !conflicts.is_empty() {
+                <div id="import-conflicts" class="warning">
+                    <p>{ "The folder already has these models with other content. Nothing is replaced unless you choose so:" }</p>
+                    <table>
+                        <thead><tr><th>{ "Model" }</th><th>{ "ID in the folder" }</th><th>{ "ID in the archive" }</th><th>{ "Import" }</th></tr></thead>
+                        <tbody>{ for conflicts.iter().zip(&current).zip(&results).map(|((c, p), r)| row(c, p, r.clone().and_then(Result::err), &picks, run.id)) }</tbody>
+                    </table>
+                </div>
+            }
+            <div class="toolbar">
+                <button id="archive-import" class="primary" onclick={import} disabled={importing || wrong}>{ format!("Import into {}", store.root) }</button>
+                if let Some(cancel) = cancel { <button id="import-cancel" onclick={cancel}>{ "Cancel" }</button> }
+            </div>
+            { status(state) }
+        </>
+    }
+}
