@@ -92,8 +92,14 @@ pub fn registry_panel(props: &Props) -> Html {
         move |to: Option<bool>| {
             let (reg, fields, error, app) =
                 (reg.clone(), fields.clone(), error.clone(), app.clone());
+            let looked = reg.looked_up.clone();
             Callback::from(move |_: MouseEvent| {
-                let reference = match RegistryRef::parse(&value(&fields.pull_ref)) {
+                // "Pull into…" pulls what the look-up showed, whatever was typed since.
+                let typed = match (&to, &looked) {
+                    (Some(_), Some(l)) => l.reference.clone(),
+                    _ => value(&fields.pull_ref),
+                };
+                let reference = match RegistryRef::parse(&typed) {
                     Ok(r) => r,
                     Err(e) => return error.set(Some(e.to_string())),
                 };
