@@ -12,9 +12,14 @@ mod login;
 mod pack;
 mod pack_run;
 mod pack_task;
+#[cfg(feature = "registry-module")]
 mod pull_task;
+#[cfg(feature = "registry-module")]
 mod push_task;
 mod registry;
+mod registry_client;
+#[cfg(feature = "registry-module")]
+pub mod registry_engine;
 mod registry_run;
 mod state;
 mod summary;
@@ -84,9 +89,10 @@ fn phase_banner(state: &AppState) -> Html {
 }
 
 /// Renders the app; does nothing in a Web Worker (the verify workers load
-/// the same module for its exported hasher).
+/// the same module for its exported hasher), nor in the registry engine
+/// module (the app calls its exports, see `registry_engine`).
 pub fn start() {
-    if web_sys::window().and_then(|w| w.document()).is_none() {
+    if cfg!(feature = "registry-module") || web_sys::window().and_then(|w| w.document()).is_none() {
         return;
     }
     yew::Renderer::<App>::new().render();

@@ -10,8 +10,7 @@
 
 use super::pack_run::{CancelFlag, PackRun, PackStatus};
 use super::pack_task;
-use super::registry_run::{Ended, Kind, LookedUp, RegistryAction, RegistryState, TransferRun};
-use super::state::AppState;
+use super::registry_run::{Ended, EngineEvent, Kind, LookedUp, TransferRun};
 use crate::core::digest::Digest;
 use crate::core::format::human_bytes;
 use crate::core::registry::{Pull, PullAction, PullOptions, PullSummary, RegistryRef};
@@ -29,7 +28,9 @@ use futures_channel::mpsc::UnboundedSender;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{File, FileSystemDirectoryHandle};
-use yew::UseReducerDispatcher;
+
+/// Where a run's events go (to the app, as JSON).
+pub type Emit = Rc<dyn Fn(EngineEvent)>;
 
 /// Where the staging models folder for archive pulls lives in OPFS.
 pub const STAGING: &str = "ollama-pack-pulls";
@@ -38,12 +39,8 @@ pub const STALL_MS: u32 = 30_000;
 
 pub enum Destination {
     LookUp,
-    /// A models folder (already granted `readwrite`), and how to reopen
-    /// the app on it when the pull is done.
-    Folder {
-        models: FileSystemDirectoryHandle,
-        reopen: Box<dyn FnOnce()>,
-    },
+    /// A models folder, already granted `readwrite`.
+    Folder(FileSystemDirectoryHandle),
     Archive(SaveTarget),
 }
 
@@ -56,22 +53,21 @@ pub struct PullJob {
 
 type Report<'a> = &'a dyn Fn(&TransferRun);
 
-pub fn start(dispatch: UseReducerDispatcher<RegistryState>, job: PullJob) {
+pub fn start(emit: Emit, job: PullJob, cancel: CancelFlag) {
     let kind = match job.destination {
         Destination::LookUp => Kind::LookUp,
         _ => Kind::Pull,
     };
     let title = match &job.destination {
         Destination::LookUp => format!("Looking up {}", job.reference),
-        Destination::Folder { .. } => format!("Pulling {} into the open folder", job.reference),
+        Destination::Folder(_) => format!("Pulling {} into the open folder", job.reference),
         Destination::Archive(t) => format!("Pulling {} into {}", job.reference, t.name()),
     };
     let mut run = TransferRun::new(job.id, kind, title, registry_url(&job.reference), now_ms());
-    let cancel = CancelFlag::default();
-    dispatch.dispatch(RegistryAction::Started(run.clone(), cancel.clone()));
+    emit(EngineEvent::Progress(run.clone()));
     spawn_local(async move {
-        let report = |r: &TransferRun| dispatch.dispatch(RegistryAction::Progress(r.clone()));
-        let ended = run_job(job, &cancel, &mut run, &report, &dispatch).await;
+        let report = |r: &TransferRun| emit(EngineEvent::Progress(r.clone()));
+        let ended = run_job(job, &cancel, &mut run, &report, &emit).await;
         run.ended = Some(ended);
         run.last_ms = now_ms();
         report(&run);
@@ -83,7 +79,7 @@ async fn run_job(
     cancel: &CancelFlag,
     run: &mut TransferRun,
     report: Report<'_>,
-    dispatch: &UseReducerDispatcher<RegistryState>,
+    emit: &Emit,
 ) -> Ended {
     let mut machine = Pull::new(job.reference.clone(), job.opts);
     match job.destination {
@@ -98,7 +94,7 @@ async fn run_job(
                             found.layers.len(),
                             human_bytes(found.total_bytes)
                         );
-                        dispatch.dispatch(RegistryAction::LookedUp(found));
+                        emit(EngineEvent::LookedUp(found));
                         Ended::Done(words)
                     }
                     None => failed("the registry sent no manifest".into(), &net),
@@ -106,9 +102,8 @@ async fn run_job(
                 Err(e) => e,
             }
         }
-        Destination::Folder { models, reopen } => {
+        Destination::Folder(models) => {
             let ended = pull_into(&mut machine, models, cancel, run, report).await;
-            reopen();
             match ended {
                 Ok((summary, _)) => Ended::Done(pulled_words(&summary, "the open folder")),
                 Err(e) => e,
@@ -477,15 +472,4 @@ async fn unstage(staging: &FileSystemDirectoryHandle, summary: &PullSummary) {
 /// `scheme://host[:port]` of the reference's registry.
 pub fn registry_url(r: &RegistryRef) -> String {
     format!("{}://{}", r.scheme.as_str(), r.host)
-}
-
-/// The app's state, for the destination check in the panel.
-pub fn folder_of(state: &AppState) -> Option<(FileSystemDirectoryHandle, String)> {
-    match state.source.as_deref() {
-        Some(BrowserSource::Dir(dir)) => Some((
-            dir.handle().clone(),
-            state.report.as_ref()?.models_dir.clone(),
-        )),
-        _ => None,
-    }
 }

@@ -5,7 +5,8 @@
 //! the registry panel.
 
 use super::pack_run::CancelFlag;
-use super::registry_run::{Ended, Kind, RegistryAction, RegistryState, TransferRun};
+use super::pull_task::Emit;
+use super::registry_run::{Ended, EngineEvent, Kind, TransferRun};
 use crate::core::digest::Digest;
 use crate::core::format::human_bytes;
 use crate::core::registry::{Push, PushAction, PushOptions, PushSummary, RegistryRef};
@@ -19,7 +20,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::File;
-use yew::UseReducerDispatcher;
 
 pub struct PushJob {
     pub id: u32,
@@ -30,7 +30,7 @@ pub struct PushJob {
     pub report: Rc<StoreReport>,
 }
 
-pub fn start(dispatch: UseReducerDispatcher<RegistryState>, job: PushJob) {
+pub fn start(emit: Emit, job: PushJob, cancel: CancelFlag) {
     let title = format!("Pushing {} to {}", job.model, job.reference);
     let mut run = TransferRun::new(
         job.id,
@@ -39,10 +39,9 @@ pub fn start(dispatch: UseReducerDispatcher<RegistryState>, job: PushJob) {
         super::pull_task::registry_url(&job.reference),
         now_ms(),
     );
-    let cancel = CancelFlag::default();
-    dispatch.dispatch(RegistryAction::Started(run.clone(), cancel.clone()));
+    emit(EngineEvent::Progress(run.clone()));
     spawn_local(async move {
-        let report = |r: &TransferRun| dispatch.dispatch(RegistryAction::Progress(r.clone()));
+        let report = |r: &TransferRun| emit(EngineEvent::Progress(r.clone()));
         let ended = match prepare(&job).await {
             Ok((manifest, files)) => push(job, manifest, files, &cancel, &mut run, &report).await,
             Err(message) => Ended::Failed {

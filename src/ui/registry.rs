@@ -7,20 +7,22 @@
 //! blocked the registry.
 
 use super::login;
-use super::pull_task::{self, Destination, PullJob};
-use super::push_task::{self, PushJob};
-use super::registry_run::{Ended, Kind, LookedUp, RegistryAction, RegistryState, TransferRun};
+use super::registry_client;
+use super::registry_run::{
+    Ended, EngineEvent, Kind, LookedUp, PullRequest, PullTo, PushRequest, RegistryAction,
+    RegistryState, TransferOptions, TransferRun,
+};
 use super::state::AppState;
 use crate::core::format::human_bytes;
 use crate::core::registry::cors::{caddy_config, is_ollama_registry, registry_config};
-use crate::core::registry::{PullOptions, PushOptions, RegistryRef};
+use crate::core::registry::RegistryRef;
+use crate::web::dir_source::DirSource;
 use crate::web::fetch::page_origin;
-use crate::web::js::WebError;
 use crate::web::picker::BrowserSource;
-use crate::web::save::SaveTarget;
 use crate::web::store_writer;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::{FileSystemDirectoryHandle, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -47,10 +49,12 @@ fn value(node: &NodeRef) -> String {
         .to_string()
 }
 
-fn pull_options(f: &Fields, reference: &RegistryRef) -> Result<PullOptions, String> {
-    let mut opts = PullOptions {
-        credentials: login::credentials(&f.login, &reference.host),
-        ..PullOptions::default()
+fn options(f: &Fields, reference: &RegistryRef) -> Result<TransferOptions, String> {
+    let credentials = login::credentials(&f.login, &reference.host);
+    let mut opts = TransferOptions {
+        user: credentials.as_ref().map(|c| c.username.clone()),
+        password: credentials.map(|c| c.password),
+        ..TransferOptions::default()
     };
     let part = value(&f.part_mb);
     if !part.is_empty() {
@@ -59,18 +63,76 @@ fn pull_options(f: &Fields, reference: &RegistryRef) -> Result<PullOptions, Stri
             .ok()
             .filter(|v: &f64| *v >= 1.0)
             .ok_or("the part size is a number of MB, at least 1")?;
-        let bytes = (mb * 1e6) as u64;
-        (opts.min_part_size, opts.max_part_size) = (bytes, bytes);
+        opts.part_size = Some((mb * 1e6) as u64);
     }
     let parallel = value(&f.parallel);
     if !parallel.is_empty() {
-        opts.concurrency = parallel
-            .parse()
-            .ok()
-            .filter(|v| (1..=64).contains(v))
-            .ok_or("parallel parts is a number from 1 to 64")?;
+        opts.parallel = Some(
+            parallel
+                .parse()
+                .ok()
+                .filter(|v| (1..=64).contains(v))
+                .ok_or("parallel parts is a number from 1 to 64")?,
+        );
     }
     Ok(opts)
+}
+
+/// The open folder's handle and its models folder, when the browser may
+/// write to it.
+fn folder_of(state: &AppState) -> Option<(FileSystemDirectoryHandle, String)> {
+    match state.source.as_deref() {
+        Some(BrowserSource::Dir(dir)) => Some((
+            dir.handle().clone(),
+            state.report.as_ref()?.models_dir.clone(),
+        )),
+        _ => None,
+    }
+}
+
+/// Engine events go to the panel's state; a finished pull into the folder
+/// makes the app read the folder again.
+fn on_event(
+    reg: &UseReducerHandle<RegistryState>,
+    reopen: Option<Callback<()>>,
+) -> Callback<EngineEvent> {
+    let reg = reg.clone();
+    Callback::from(move |event: EngineEvent| {
+        if let (EngineEvent::Progress(run), Some(reopen)) = (&event, &reopen) {
+            if run.ended.is_some() {
+                reopen.emit(());
+            }
+        }
+        reg.dispatch(RegistryAction::Event(event));
+    })
+}
+
+/// Reads the app's folder again (after a pull wrote into it).
+fn reopen(app: &UseReducerHandle<AppState>) -> Option<Callback<()>> {
+    let Some(BrowserSource::Dir(dir)) = app.source.as_deref() else {
+        return None;
+    };
+    let (handle, dispatch, generation) =
+        (dir.handle().clone(), app.dispatcher(), app.generation + 1);
+    Some(Callback::from(move |()| {
+        let handle = handle.clone();
+        super::tasks::open(dispatch.clone(), generation, async move {
+            Ok(BrowserSource::Dir(DirSource::new(handle)))
+        });
+    }))
+}
+
+/// Starts a run in the engine; a failure to start is shown as an error.
+fn begin(
+    error: &UseStateHandle<Option<String>>,
+    run: impl std::future::Future<Output = Result<(), String>> + 'static,
+) {
+    let error = error.clone();
+    spawn_local(async move {
+        if let Err(e) = run.await {
+            error.set(Some(e));
+        }
+    });
 }
 
 #[function_component(RegistryPanel)]
@@ -80,7 +142,7 @@ pub fn registry_panel(props: &Props) -> Html {
     let error = use_state(|| None::<String>);
     let next_id = reg.run.as_ref().map_or(1, |r| r.id + 1);
     let busy = reg.run.as_ref().is_some_and(|r| r.ended.is_none());
-    let folder = pull_task::folder_of(&props.state);
+    let folder = folder_of(&props.state);
 
     let start_pull = {
         let (reg, fields, error, app) = (
@@ -103,21 +165,41 @@ pub fn registry_panel(props: &Props) -> Html {
                     Ok(r) => r,
                     Err(e) => return error.set(Some(e.to_string())),
                 };
-                let opts = match pull_options(&fields, &reference) {
+                let options = match options(&fields, &reference) {
                     Ok(o) => o,
                     Err(e) => return error.set(Some(e)),
                 };
                 error.set(None);
-                let job = |destination| PullJob {
+                let size = looked.as_ref().map_or(0, |l| l.total_bytes);
+                let request = move |to| PullRequest {
                     id: next_id,
-                    reference: reference.clone(),
-                    opts: opts.clone(),
-                    destination,
+                    reference: reference.to_string(),
+                    options: options.clone(),
+                    to,
                 };
                 match to {
-                    None => pull_task::start(reg.dispatcher(), job(Destination::LookUp)),
-                    Some(true) => into_folder(&app, &reg, &error, job(Destination::LookUp)),
-                    Some(false) => into_archive(&reg, &error, job(Destination::LookUp)),
+                    None => {
+                        let request = request(PullTo::LookUp);
+                        let events = on_event(&reg, None);
+                        begin(&error, async move {
+                            registry_client::pull(&request, JsValue::NULL, events).await
+                        });
+                    }
+                    Some(true) => {
+                        let (folder, events) = (folder_of(&app), on_event(&reg, reopen(&app)));
+                        let request = request(PullTo::Folder);
+                        begin(&error, async move {
+                            let models = writable_models(folder).await?;
+                            registry_client::pull(&request, models.into(), events).await
+                        });
+                    }
+                    Some(false) => {
+                        let request = request(PullTo::Archive { size });
+                        let events = on_event(&reg, None);
+                        begin(&error, async move {
+                            registry_client::pull(&request, JsValue::NULL, events).await
+                        });
+                    }
                 }
             })
         }
@@ -130,39 +212,35 @@ pub fn registry_panel(props: &Props) -> Html {
             props.state.clone(),
         );
         Callback::from(move |_: MouseEvent| {
-            let (Some(source), Some(report)) = (app.source.clone(), app.report.clone()) else {
-                return error.set(Some(
-                    "open a models folder first: push sends one of its models".into(),
-                ));
+            let Some((picked, _)) = folder_of(&app) else {
+                return error.set(Some("open a models folder first (with \"Open models folder\"): push sends one of its models".into()));
             };
             let reference = match RegistryRef::parse(&value(&fields.push_ref)) {
                 Ok(r) => r,
                 Err(e) => return error.set(Some(e.to_string())),
             };
-            error.set(None);
-            let opts = PushOptions {
-                credentials: login::credentials(&fields.login, &reference.host),
-                ..PushOptions::default()
+            let options = match options(&fields, &reference) {
+                Ok(o) => o,
+                Err(e) => return error.set(Some(e)),
             };
-            let model = value(&fields.push_model);
-            push_task::start(
-                reg.dispatcher(),
-                PushJob {
-                    id: next_id,
-                    model,
-                    reference,
-                    opts,
-                    source,
-                    report,
-                },
-            );
+            error.set(None);
+            let request = PushRequest {
+                id: next_id,
+                model: value(&fields.push_model),
+                reference: reference.to_string(),
+                options,
+            };
+            let events = on_event(&reg, None);
+            begin(&error, async move {
+                registry_client::push(&request, picked.into(), events).await
+            });
         })
     };
     let cancel = {
         let reg = reg.clone();
         Callback::from(move |_: MouseEvent| {
-            if let Some(flag) = &reg.cancel {
-                flag.cancel();
+            if let Some(run) = &reg.run {
+                registry_client::cancel(run.id);
             }
         })
     };
@@ -173,16 +251,12 @@ pub fn registry_panel(props: &Props) -> Html {
         .map(|r| r.models.iter().map(|m| m.name.clone()).collect())
         .unwrap_or_default();
     let looked = reg.looked_up.clone();
-    let on_ref_input = {
-        let reg = reg.clone();
-        Callback::from(move |_: InputEvent| reg.dispatch(RegistryAction::Forget))
-    };
     html! {
         <section class="panel" id="registry">
             <h2>{ "Registry" }</h2>
             <p class="muted">{ "Pull a model from your own registry (Docker Distribution, Harbor, a Caddy-fronted cache) into the open folder or straight into an archive, or push a model of the open folder to one. The registry must allow this page (CORS); if it does not, you get the configuration that fixes it." }</p>
             <div class="row">
-                <label>{ "Model " }<input id="pull-ref" ref={fields.pull_ref.clone()} oninput={on_ref_input} size="48" placeholder="http://127.0.0.1:5000/library/gemma2:2b" /></label>
+                <label>{ "Model " }<input id="pull-ref" ref={fields.pull_ref.clone()} size="48" placeholder="http://127.0.0.1:5000/library/gemma2:2b" /></label>
                 <button id="pull-lookup" disabled={busy} onclick={start_pull(None)}>{ "Look up" }</button>
             </div>
             <details>
@@ -221,68 +295,18 @@ pub fn registry_panel(props: &Props) -> Html {
     }
 }
 
-/// Asks for write access (now, on the click), then pulls into the folder.
-fn into_folder(
-    app: &UseReducerHandle<AppState>,
-    reg: &UseReducerHandle<RegistryState>,
-    error: &UseStateHandle<Option<String>>,
-    mut job: PullJob,
-) {
-    let Some((picked, models_dir)) = pull_task::folder_of(app) else {
-        return error.set(Some("open a models folder first".into()));
-    };
-    let (reg, error, app) = (reg.clone(), error.clone(), app.clone());
-    spawn_local(async move {
-        if let Err(e) = store_writer::request_write(&picked).await {
-            return error.set(Some(
-                e.to_string().replace("import needs it", "a pull needs it"),
-            ));
-        }
-        let models = match store_writer::models_dir(&picked, &models_dir).await {
-            Ok(m) => m,
-            Err(e) => return error.set(Some(e.to_string())),
-        };
-        let (dispatch, generation) = (app.dispatcher(), app.generation + 1);
-        let handle = picked.clone();
-        job.destination = Destination::Folder {
-            models,
-            reopen: Box::new(move || {
-                super::tasks::open(dispatch, generation, async move {
-                    Ok(BrowserSource::Dir(crate::web::dir_source::DirSource::new(
-                        handle,
-                    )))
-                })
-            }),
-        };
-        pull_task::start(reg.dispatcher(), job);
-    });
-}
-
-/// Asks where to save (now, on the click), then pulls into that archive.
-fn into_archive(
-    reg: &UseReducerHandle<RegistryState>,
-    error: &UseStateHandle<Option<String>>,
-    mut job: PullJob,
-) {
-    let size = reg.looked_up.as_ref().map_or(0, |l| l.total_bytes);
-    let name = format!(
-        "{}.ollama.tar",
-        job.reference.model.replace(
-            |c: char| !c.is_ascii_alphanumeric() && !matches!(c, '-' | '.' | '_'),
-            "_"
-        )
-    );
-    let (reg, error) = (reg.clone(), error.clone());
-    spawn_local(async move {
-        match SaveTarget::choose(&name, size).await {
-            Ok(target) => {
-                job.destination = Destination::Archive(target);
-                pull_task::start(reg.dispatcher(), job);
-            }
-            Err(WebError::Cancelled) => {}
-            Err(e) => error.set(Some(e.to_string())),
-        }
-    });
+/// The models folder, with write access asked for now (on the click).
+async fn writable_models(
+    folder: Option<(FileSystemDirectoryHandle, String)>,
+) -> Result<FileSystemDirectoryHandle, String> {
+    let (picked, models_dir) =
+        folder.ok_or("open a models folder first (with \"Open models folder\")")?;
+    store_writer::request_write(&picked)
+        .await
+        .map_err(|e| e.to_string().replace("import needs it", "a pull needs it"))?;
+    store_writer::models_dir(&picked, &models_dir)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn manifest_view(found: &LookedUp) -> Html {

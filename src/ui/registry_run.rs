@@ -1,15 +1,18 @@
 //! The registry panel's state. In: [`RegistryAction`]s from the panel and
-//! from pull/push tasks. Out: a [`RegistryState`] (Yew `Reducible`): the
-//! manifest a look-up found, the transfer under way or last run (bytes,
-//! speed, time left) and how it ended; no I/O.
+//! [`EngineEvent`]s from the registry engine (a second WebAssembly module,
+//! which sends them as JSON). Out: a [`RegistryState`] (Yew `Reducible`):
+//! the manifest a look-up found, the transfer under way or last run
+//! (bytes, speed, time left) and how it ended; no I/O.
 
-use super::pack_run::CancelFlag;
 use crate::core::digest::Digest;
+#[cfg(feature = "registry-module")]
+use crate::core::registry::Credentials;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use yew::Reducible;
 
 /// A manifest as the look-up shows it, before anything is downloaded.
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct LookedUp {
     pub reference: String,
     /// Ollama's shortest form of the name the model gets here.
@@ -19,14 +22,14 @@ pub struct LookedUp {
     pub total_bytes: u64,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub enum Kind {
     LookUp,
     Pull,
     Push,
 }
 
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub enum Ended {
     Done(String),
     Failed {
@@ -37,7 +40,7 @@ pub enum Ended {
     Cancelled(String),
 }
 
-#[derive(Clone, PartialEq, Debug)]
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 pub struct TransferRun {
     pub id: u32,
     pub kind: Kind,
@@ -59,6 +62,7 @@ pub struct TransferRun {
 }
 
 impl TransferRun {
+    #[cfg(feature = "registry-module")]
     pub fn new(id: u32, kind: Kind, title: String, registry: String, now_ms: f64) -> Self {
         Self {
             id,
@@ -95,24 +99,74 @@ impl TransferRun {
     }
 }
 
-#[derive(Clone, Default)]
-pub struct RegistryState {
-    pub looked_up: Option<Rc<LookedUp>>,
-    pub run: Option<Rc<TransferRun>>,
-    pub cancel: Option<CancelFlag>,
+/// How to transfer, as the panel's fields say.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TransferOptions {
+    /// Bytes per ranged part (pull) or per `PATCH` (push); default Ollama's.
+    pub part_size: Option<u64>,
+    /// Parts under way at once (pull).
+    pub parallel: Option<usize>,
+    pub user: Option<String>,
+    pub password: Option<String>,
 }
 
-impl PartialEq for RegistryState {
-    fn eq(&self, o: &Self) -> bool {
-        self.looked_up == o.looked_up && self.run == o.run
+#[cfg(feature = "registry-module")]
+impl TransferOptions {
+    pub fn credentials(&self) -> Option<Credentials> {
+        let user = self.user.clone()?;
+        Some(Credentials::new(
+            user,
+            self.password.clone().unwrap_or_default(),
+        ))
     }
 }
 
-pub enum RegistryAction {
-    Started(TransferRun, CancelFlag),
+/// Where a pull goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PullTo {
+    LookUp,
+    /// The directory handle given is the models folder, granted `readwrite`.
+    Folder,
+    /// A file the user picks now (the click's activation is still valid).
+    Archive {
+        size: u64,
+    },
+}
+
+/// A look-up or pull, as the app asks the engine for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub id: u32,
+    pub reference: String,
+    pub options: TransferOptions,
+    pub to: PullTo,
+}
+
+/// A push of a model of the open folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub id: u32,
+    /// The model's name as the store report shows it.
+    pub model: String,
+    pub reference: String,
+    pub options: TransferOptions,
+}
+
+/// What the engine reports about a run.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub enum EngineEvent {
     Progress(TransferRun),
     LookedUp(LookedUp),
-    Forget,
+}
+
+#[derive(Clone, Default, PartialEq)]
+pub struct RegistryState {
+    pub looked_up: Option<Rc<LookedUp>>,
+    pub run: Option<Rc<TransferRun>>,
+}
+
+pub enum RegistryAction {
+    Event(EngineEvent),
 }
 
 impl Reducible for RegistryState {
@@ -121,22 +175,19 @@ impl Reducible for RegistryState {
     fn reduce(self: Rc<Self>, action: RegistryAction) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            RegistryAction::Started(run, cancel) => {
-                if run.kind == Kind::LookUp {
+            RegistryAction::Event(EngineEvent::Progress(run)) => {
+                let newer = s.run.as_ref().is_none_or(|r| run.id >= r.id);
+                if !newer {
+                    return self;
+                }
+                if run.kind == Kind::LookUp && s.run.as_ref().is_none_or(|r| r.id != run.id) {
                     s.looked_up = None;
                 }
                 s.run = Some(Rc::new(run));
-                s.cancel = Some(cancel);
             }
-            RegistryAction::Progress(run) if s.run.as_ref().is_some_and(|r| r.id == run.id) => {
-                if run.ended.is_some() {
-                    s.cancel = None;
-                }
-                s.run = Some(Rc::new(run));
+            RegistryAction::Event(EngineEvent::LookedUp(found)) => {
+                s.looked_up = Some(Rc::new(found))
             }
-            RegistryAction::LookedUp(found) => s.looked_up = Some(Rc::new(found)),
-            RegistryAction::Forget => s.looked_up = None,
-            RegistryAction::Progress(_) => return self,
         }
         Rc::new(s)
     }

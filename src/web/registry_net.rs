@@ -257,8 +257,15 @@ impl Shared {
         let buffer = Uint8Array::new_with_length(WRITE_BUFFER);
         let (mut fill, mut position, mut left) = (0u32, offset, len);
         while left > 0 {
-            let Some(chunk) = self.next(stream).await? else {
-                break;
+            let chunk = match self.next(stream).await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    // Keep what did arrive: the retry starts after it.
+                    self.flush(id, files, digest, &buffer, &mut fill, &mut position)
+                        .await?;
+                    return Err(e);
+                }
             };
             let mut chunk =
                 chunk.subarray(0, chunk.length().min(left.min(u64::from(u32::MAX)) as u32));

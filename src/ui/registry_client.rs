@@ -1,0 +1,98 @@
+//! The app's side of the registry engine (a second WebAssembly module,
+//! `dist/registry/`, fetched the first time it is needed so the app's own
+//! module stays small). In: a request for a run, the folder's handle, and
+//! a callback. Out: the module loaded (once) and the run started in it;
+//! its events, JSON from the engine, parsed into [`EngineEvent`]s for the
+//! callback; Cancel passed on.
+
+use super::registry_run::{EngineEvent, PullRequest, PushRequest};
+use crate::web::js::{call, call_method, prop, resolve, window, WebError};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+use yew::Callback;
+
+type Listener = Closure<dyn FnMut(String)>;
+
+thread_local! {
+    /// The event callbacks of the last runs (runs go one at a time; older
+    /// ones have ended and are dropped).
+    static LISTENERS: RefCell<VecDeque<Listener>> = RefCell::default();
+}
+
+/// The engine module (loaded by index.html's `ollamaPackRegistry`).
+async fn engine() -> Result<JsValue, String> {
+    let loader = window()
+        .ok()
+        .and_then(|w| prop(&w.into(), "ollamaPackRegistry"))
+        .ok_or("this page has no registry loader")?;
+    let loading =
+        call_method(&loader, "call", std::slice::from_ref(&loader)).map_err(|e| e.to_string())?;
+    resolve(loading).await.map_err(|e: WebError| {
+        format!(
+            "the registry part of the app could not be loaded ({e}); reload the page and try again"
+        )
+    })
+}
+
+fn listener(on_event: Callback<EngineEvent>) -> JsValue {
+    let closure = Listener::new(move |json: String| {
+        if let Ok(event) = serde_json::from_str::<EngineEvent>(&json) {
+            on_event.emit(event);
+        }
+    });
+    let value: JsValue = closure.as_ref().clone();
+    LISTENERS.with(|l| {
+        let mut l = l.borrow_mut();
+        l.push_back(closure);
+        while l.len() > 4 {
+            l.pop_front();
+        }
+    });
+    value
+}
+
+fn started(result: Result<JsValue, WebError>) -> Result<(), String> {
+    result.map(drop).map_err(|e| e.to_string())
+}
+
+/// Starts a look-up or pull; `folder` is the models folder for a pull
+/// into it (else `null`).
+pub async fn pull(
+    request: &PullRequest,
+    folder: JsValue,
+    on_event: Callback<EngineEvent>,
+) -> Result<(), String> {
+    let engine = engine().await?;
+    let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    started(call(
+        &engine,
+        "registryPull",
+        &[json.into(), folder, listener(on_event)],
+    ))
+}
+
+/// Starts a push of a model of the folder the user opened (`picked`).
+pub async fn push(
+    request: &PushRequest,
+    picked: JsValue,
+    on_event: Callback<EngineEvent>,
+) -> Result<(), String> {
+    let engine = engine().await?;
+    let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    started(call(
+        &engine,
+        "registryPush",
+        &[json.into(), picked, listener(on_event)],
+    ))
+}
+
+/// Stops run `id`.
+pub fn cancel(id: u32) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(engine) = engine().await {
+            let _ = call(&engine, "registryCancel", &[id.into()]);
+        }
+    });
+}
