@@ -99,7 +99,7 @@ fn results(run: &VerifyRun) -> Html {
         "error"
     };
     html! {
-        <div id="verify-results" data-run={run.id.to_string()}>
+        <div id="verify-results" data-run={run.id.to_string()} data-reads={run.reads_label()}>
             <p id="verify-verdict" class={class}>{ verdict }</p>
             if !problems.is_empty() {
                 <table id="verify-problems"><thead><tr><th>{ "Blob" }</th><th>{ "Result" }</th><th>{ "Used by" }</th></tr></thead><tbody>

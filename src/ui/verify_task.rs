@@ -48,7 +48,7 @@ pub fn start(state: &UseReducerHandle<AppState>, request: VerifyRequest) {
         let checks: Vec<BlobCheck> = plan.to_hash().cloned().collect();
         let (mut files, mut unreadable) = (Vec::new(), Vec::new());
         for (job, check) in checks.iter().enumerate() {
-            match source.file(&check.path).await {
+            match source.blob_file(&check.path).await {
                 Ok(file) => files.push((job, file)),
                 Err(e) => unreadable.push(PoolEvent::Failed {
                     job,
