@@ -1,7 +1,7 @@
 //! Starts a verify run. In: the open store, which models, quick or full,
 //! and how many workers. Out: a fresh `blobs/` listing, the core's plan,
-//! each blob's `File` handed to the worker pool, and the run's events
-//! dispatched to the state.
+//! each blob's `File` (and handle) handed to the worker pool, and the
+//! run's events dispatched to the state.
 
 use super::state::{Action, AppState};
 use super::verify_run::VerifyRun;
