@@ -106,6 +106,8 @@ test('cancel stops a large verify at once and leaves the page usable', async () 
   await waitRun(1, 5_000);
   assert.match(await page.locator('#verify-verdict').innerText(), /Cancelled/);
   assert.equal(await page.locator('#verify-cancel').count(), 0);
+  // The run's re-renders kept the worker count the user typed.
+  assert.equal(await page.inputValue('#verify-workers'), '1');
   // Still usable: the table filters and a new run completes.
   await page.fill('#filter', 'big');
   assert.equal(await page.locator('#models tbody tr').count(), 1);
