@@ -2,10 +2,11 @@
 //   1. streaming SHA-256 in headless Chromium over the same 512 MiB in
 //      memory: ours (the app's WASM, Sha256Stream) vs npm hash-wasm
 //      (streaming) vs WebCrypto subtle.digest (one-shot, not streamable);
-//   2. read throughput through the File System Access API (an OPFS file,
-//      File.slice + arrayBuffer in 4 MiB steps, as verify reads);
+//   2. read throughput through the File System Access API: File.slice +
+//      arrayBuffer in 4 MiB steps (verify's path for picked folders) and an
+//      OPFS sync access handle in a worker (its path for OPFS blobs);
 //   3. the app's "Verify all blobs" wall time on 4 blobs of 256 MiB in OPFS,
-//      1 worker vs navigator.hardwareConcurrency workers;
+//      1 worker vs navigator.hardwareConcurrency workers, taking turns;
 //   4. native `ollama-pack verify` vs `sha256sum` over the same store on disk.
 // Environment: BENCH_NATIVE_BIN, BENCH_OUT (a scratch folder), BENCH_RUNS.
 import { spawnSync } from 'node:child_process';
@@ -104,23 +105,52 @@ await page.addScriptTag({ path: path.join(ROOT, 'node_modules/hash-wasm/dist/sha
         layers: [layers[k]] };
       await write(await dir(root, ['models', 'manifests', 'registry.ollama.ai', 'library', `bench${k}`]), 'latest', enc.encode(JSON.stringify(manifest)));
     }
-    // Read throughput: every blob once, 4 MiB slices, as verify reads.
+    // Read throughput: every blob once, 4 MiB slices (verify's path for
+    // picked folders), then through a read-only sync access handle in a
+    // worker, 4 MiB reads into one buffer (verify's path for OPFS blobs).
+    const handles = await Promise.all(layers.map((l) => blobDir.getFileHandle(l.digest.replace(':', '-'))));
     const t = performance.now();
     let read = 0;
-    for (const l of layers) {
-      const file = await (await blobDir.getFileHandle(l.digest.replace(':', '-'))).getFile();
+    for (const h of handles) {
+      const file = await h.getFile();
       for (let o = 0; o < file.size; o += 4 << 20) read += (await file.slice(o, o + (4 << 20)).arrayBuffer()).byteLength;
     }
-    return { readMs: performance.now() - t, read, cores: navigator.hardwareConcurrency };
+    const readMs = performance.now() - t;
+    const src = `self.onmessage = async (e) => {
+      const buf = new Uint8Array(4 << 20);
+      const t = performance.now();
+      let read = 0;
+      for (const h of e.data) {
+        const a = await h.createSyncAccessHandle({ mode: 'read-only' });
+        let at = 0;
+        for (let n; (n = a.read(buf, { at })) > 0;) at += n;
+        a.close();
+        read += at;
+      }
+      self.postMessage({ read, ms: performance.now() - t });
+    };`;
+    const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+    const sync = await new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(e.message));
+      worker.postMessage(handles);
+    });
+    worker.terminate();
+    return { readMs, read, syncMs: sync.ms, syncRead: sync.read, cores: navigator.hardwareConcurrency };
   }, { blobs, blobSize });
   const readRate = mbps(setup.read, setup.readMs);
-  const ratio = readRate / globalThis.oursHashRate;
-  rows.push(['read through File System Access (OPFS, 4 MiB slices)', `${readRate.toFixed(0)} MB/s`, `${ratio.toFixed(2)}× our hash rate`, '≥ 2× hash rate']);
+  const syncRate = mbps(setup.syncRead, setup.syncMs);
+  if (setup.syncRead !== setup.read) failures.push(`sync access handles read ${setup.syncRead} bytes, not ${setup.read}`);
+  const hashRate = globalThis.oursHashRate;
+  rows.push(['read through File System Access (OPFS, File 4 MiB slices)', `${readRate.toFixed(0)} MB/s`, `${(readRate / hashRate).toFixed(2)}× our hash rate`, '≥ 2× hash rate']);
+  rows.push(['read through OPFS sync access handle (worker, 4 MiB reads)', `${syncRate.toFixed(0)} MB/s`, `${(syncRate / hashRate).toFixed(2)}× our hash rate`, '≥ 2× hash rate']);
 
-  const times = {};
-  for (const workers of [1, setup.cores]) {
-    const samples = [];
-    for (let i = 0; i < runs; i += 1) {
+  // 1 worker and N workers take turns, so a burst of other load on the
+  // machine hits both alike; best and median of each are shown.
+  const counts = [1, setup.cores];
+  const samples = Object.fromEntries(counts.map((w) => [w, []]));
+  for (let i = 0; i < runs; i += 1) {
+    for (const workers of counts) {
       await page.reload();
       await stubDirectoryPicker(page, 'vbench');
       await page.click('#open-folder');
@@ -129,15 +159,18 @@ await page.addScriptTag({ path: path.join(ROOT, 'node_modules/hash-wasm/dist/sha
       const t = performance.now();
       await page.click('#verify-all');
       await page.locator('#verify-results[data-run="1"] #verify-verdict').waitFor({ timeout: 300_000 });
-      samples.push(performance.now() - t);
+      samples[workers].push(performance.now() - t);
       const verdict = await page.locator('#verify-verdict').innerText();
       if (!/All \d+ blobs are intact/.test(verdict)) failures.push(`verify (${workers} workers): ${verdict}`);
+      const reads = await page.locator('#verify-results').getAttribute('data-reads');
+      if (!reads.includes(`opfs-sync:${blobs}`)) failures.push(`verify (${workers} workers) read ${reads}, not ${blobs} blobs through sync access handles`);
     }
-    times[workers] = best(samples);
   }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const [one, n] = [samples[1], samples[setup.cores]];
   const total = blobs * blobSize;
-  rows.push([`app "Verify all blobs", 4 × 256 MiB, 1 worker`, `${(times[1] / 1000).toFixed(2)} s`, `${mbps(total, times[1]).toFixed(0)} MB/s`, '']);
-  rows.push([`app "Verify all blobs", 4 × 256 MiB, ${setup.cores} workers`, `${(times[setup.cores] / 1000).toFixed(2)} s`, `${(times[1] / times[setup.cores]).toFixed(2)}× 1 worker`, '≥ 1.7× on 2 cores']);
+  rows.push([`app "Verify all blobs", 4 × 256 MiB, 1 worker`, `${(best(one) / 1000).toFixed(2)} s`, `${mbps(total, best(one)).toFixed(0)} MB/s (median ${(median(one) / 1000).toFixed(2)} s)`, '']);
+  rows.push([`app "Verify all blobs", 4 × 256 MiB, ${setup.cores} workers`, `${(best(n) / 1000).toFixed(2)} s`, `${(best(one) / best(n)).toFixed(2)}× 1 worker (medians: ${(median(one) / median(n)).toFixed(2)}×)`, '≥ 1.7× on 2 cores']);
   await page.evaluate(async () => (await navigator.storage.getDirectory()).removeEntry('vbench', { recursive: true }));
 }
 await app.close();

@@ -1,13 +1,14 @@
 // Verify worker: hashes one blob at a time with the app's own WASM SHA-256
-// (hashFile in src/web/hash_worker.rs), reading the File a few MiB at a time.
-// Messages in: { id, file }. Out: { id, type: 'progress', bytes },
-// { id, type: 'done', hex, bytes } or { id, type: 'error', message }.
+// (hashFile in src/web/hash_worker.rs), reading a few MiB at a time: through
+// a sync access handle when `handle` is an OPFS file, else from the File.
+// Messages in: { id, file, handle? }. Out: { id, type: 'progress', bytes },
+// { id, type: 'done', hex, bytes, via } or { id, type: 'error', message }.
 import init, { hashFile } from './ollama_pack.js';
 
 const ready = init();
 
 self.onmessage = async (event) => {
-  const { id, file } = event.data;
+  const { id, file, handle } = event.data;
   try {
     await ready;
     // Progress at most every 200 ms: each message re-renders the page, and
@@ -19,8 +20,8 @@ self.onmessage = async (event) => {
       last = now;
       self.postMessage({ id, type: 'progress', bytes });
     };
-    const result = await hashFile(file, progress);
-    self.postMessage({ id, type: 'done', hex: result.hex, bytes: result.bytes });
+    const result = await hashFile(file, handle, progress);
+    self.postMessage({ id, type: 'done', hex: result.hex, bytes: result.bytes, via: result.via });
   } catch (error) {
     self.postMessage({ id, type: 'error', message: String(error?.message ?? error) });
   }

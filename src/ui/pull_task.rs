@@ -16,7 +16,7 @@ use crate::core::format::human_bytes;
 use crate::core::registry::{Pull, PullAction, PullOptions, PullSummary, RegistryRef};
 use crate::core::store::scan_store;
 use crate::web::dir_source::DirSource;
-use crate::web::hash_pool::{HashPool, PoolEvent};
+use crate::web::hash_pool::{BlobFile, HashPool, PoolEvent};
 use crate::web::js::now_ms;
 use crate::web::opfs;
 use crate::web::picker::BrowserSource;
@@ -27,7 +27,7 @@ use crate::web::store_writer;
 use futures_channel::mpsc::UnboundedSender;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{File, FileSystemDirectoryHandle};
+use web_sys::FileSystemDirectoryHandle;
 
 /// Where a run's events go (to the app, as JSON).
 pub type Emit = Rc<dyn Fn(EngineEvent)>;
@@ -70,6 +70,7 @@ pub fn start(emit: Emit, job: PullJob, cancel: CancelFlag) {
         let ended = run_job(job, &cancel, &mut run, &report, &emit).await;
         run.ended = Some(ended);
         run.last_ms = now_ms();
+        super::registry_engine::explain_block(&mut run);
         report(&run);
     });
 }
@@ -305,8 +306,12 @@ async fn file_action(
             .map_err(text)?,
         PullAction::SavePart { digest, record } => files.save_part(&digest, record),
         PullAction::Verify { digest, .. } => {
-            let file = files.finished_file(&digest).await.map_err(text)?;
-            pools.push(hash(file, digest, net.sender()).map_err(text)?);
+            let (file, handle) = files.finished_file(&digest).await.map_err(text)?;
+            let blob = BlobFile {
+                file,
+                handle: Some(handle),
+            };
+            pools.push(hash(blob, digest, net.sender()).map_err(text)?);
         }
         PullAction::Commit { digest } => files.commit(&digest).await.map_err(text)?,
         PullAction::Discard { digest } => files.discard(&digest).await.map_err(text)?,
@@ -320,7 +325,7 @@ async fn file_action(
 
 /// Hashes a finished partial file in a worker; the answer comes as an event.
 fn hash(
-    file: File,
+    file: BlobFile,
     digest: Digest,
     tx: UnboundedSender<NetEvent>,
 ) -> Result<HashPool, crate::web::js::WebError> {

@@ -51,6 +51,7 @@ pub fn start(emit: Emit, job: PushJob, cancel: CancelFlag) {
         };
         run.ended = Some(ended);
         run.last_ms = now_ms();
+        super::registry_engine::explain_block(&mut run);
         report(&run);
     });
 }

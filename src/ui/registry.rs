@@ -9,15 +9,13 @@
 use super::login;
 use super::registry_client;
 use super::registry_run::{
-    Ended, EngineEvent, Kind, LookedUp, PullRequest, PullTo, PushRequest, RegistryAction,
+    CorsHelp, Ended, EngineEvent, Kind, LookedUp, PullRequest, PullTo, PushRequest, RegistryAction,
     RegistryState, TransferOptions, TransferRun,
 };
 use super::state::AppState;
 use crate::core::format::human_bytes;
-use crate::core::registry::cors::{caddy_config, is_ollama_registry, registry_config};
 use crate::core::registry::RegistryRef;
 use crate::web::dir_source::DirSource;
-use crate::web::fetch::page_origin;
 use crate::web::picker::BrowserSource;
 use crate::web::store_writer;
 use wasm_bindgen::JsValue;
@@ -360,30 +358,25 @@ fn ended_view(run: &TransferRun) -> Html {
         Some(Ended::Cancelled(words)) => {
             html! { <p class="warning" id="transfer-cancelled">{ words }</p> }
         }
-        Some(Ended::Failed { message, blocked }) => html! {
+        Some(Ended::Failed { message, .. }) => html! {
             <div class="error" role="alert" id="transfer-failed">
                 <p>{ message }</p>
-                { blocked.as_ref().map(|why| cors_help(&run.registry, why)).unwrap_or_default() }
+                { run.cors.as_ref().map(cors_view).unwrap_or_default() }
             </div>
         },
     }
 }
 
 /// Why the browser refused, and the configuration that fixes it.
-fn cors_help(upstream: &str, why: &str) -> Html {
-    let origin = page_origin();
-    let host = upstream.split_once("://").map_or(upstream, |(_, h)| h);
-    let ollama = is_ollama_registry(host).then(|| html! {
-        <p id="cors-ollama">{ format!("{host} is Ollama's own registry: it does not allow requests from web pages, so no browser app can pull from it directly. Use the command line (ollama-pack pull {host}/library/MODEL:TAG -o MODEL.ollama.tar) or put the Caddy proxy below in front of it.") }</p>
-    });
+fn cors_view(help: &CorsHelp) -> Html {
     html! {
         <div id="cors-help">
-            <p><strong>{ format!("This registry does not allow requests from this page ({origin}).") }</strong>{ format!(" The browser blocked the answer: {why}. Nothing was changed.") }</p>
-            { ollama.unwrap_or_default() }
-            <p>{ format!("To allow it, add this to the registry's config.yml ({host}, Docker Distribution / registry:2) and restart it:") }</p>
-            <pre id="cors-registry-config">{ registry_config(&origin) }</pre>
-            <p>{ "Or, when the registry asks for a login (its preflight answer is then refused), put Caddy in front of it and use port 5001:" }</p>
-            <pre id="cors-caddy-config">{ caddy_config(&origin, upstream) }</pre>
+            <p><strong>{ &help.headline }</strong>{ &help.detail }</p>
+            if let Some(ollama) = &help.ollama { <p id="cors-ollama">{ ollama }</p> }
+            <p>{ &help.registry_intro }</p>
+            <pre id="cors-registry-config">{ &help.registry_config }</pre>
+            <p>{ &help.caddy_intro }</p>
+            <pre id="cors-caddy-config">{ &help.caddy_config }</pre>
         </div>
     }
 }

@@ -38,7 +38,7 @@ async fn engine() -> Result<JsValue, String> {
 
 fn listener(on_event: Callback<EngineEvent>) -> JsValue {
     let closure = Listener::new(move |json: String| {
-        if let Ok(event) = serde_json::from_str::<EngineEvent>(&json) {
+        if let Some(event) = EngineEvent::from_json(&json) {
             on_event.emit(event);
         }
     });

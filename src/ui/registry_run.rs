@@ -8,11 +8,13 @@ use crate::core::digest::Digest;
 #[cfg(feature = "registry-module")]
 use crate::core::registry::Credentials;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::rc::Rc;
 use yew::Reducible;
 
 /// A manifest as the look-up shows it, before anything is downloaded.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
+#[cfg_attr(feature = "registry-module", derive(Serialize))]
 pub struct LookedUp {
     pub reference: String,
     /// Ollama's shortest form of the name the model gets here.
@@ -22,14 +24,16 @@ pub struct LookedUp {
     pub total_bytes: u64,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "registry-module", derive(Serialize))]
 pub enum Kind {
     LookUp,
     Pull,
     Push,
 }
 
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
+#[cfg_attr(feature = "registry-module", derive(Serialize))]
 pub enum Ended {
     Done(String),
     Failed {
@@ -40,7 +44,23 @@ pub enum Ended {
     Cancelled(String),
 }
 
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+/// Why the browser blocked a registry, and the configuration that fixes
+/// it, in words (made by the engine, which has the registry's address).
+#[derive(Clone, PartialEq, Debug)]
+#[cfg_attr(feature = "registry-module", derive(Serialize))]
+pub struct CorsHelp {
+    pub headline: String,
+    pub detail: String,
+    /// Said when the registry is Ollama's own.
+    pub ollama: Option<String>,
+    pub registry_intro: String,
+    pub registry_config: String,
+    pub caddy_intro: String,
+    pub caddy_config: String,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+#[cfg_attr(feature = "registry-module", derive(Serialize))]
 pub struct TransferRun {
     pub id: u32,
     pub kind: Kind,
@@ -59,6 +79,8 @@ pub struct TransferRun {
     pub started_ms: f64,
     pub last_ms: f64,
     pub ended: Option<Ended>,
+    /// Set when the run failed because the browser blocked the registry.
+    pub cors: Option<CorsHelp>,
 }
 
 impl TransferRun {
@@ -78,6 +100,7 @@ impl TransferRun {
             started_ms: now_ms,
             last_ms: now_ms,
             ended: None,
+            cors: None,
         }
     }
 
@@ -153,7 +176,8 @@ pub struct PushRequest {
 }
 
 /// What the engine reports about a run.
-#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Debug)]
+#[cfg_attr(feature = "registry-module", derive(Serialize))]
 pub enum EngineEvent {
     Progress(TransferRun),
     LookedUp(LookedUp),
@@ -191,4 +215,78 @@ impl Reducible for RegistryState {
         }
         Rc::new(s)
     }
+}
+
+/// The app reads the engine's events by hand: a derived `Deserialize` for
+/// these types costs the app's module more than this does.
+impl EngineEvent {
+    pub fn from_json(json: &str) -> Option<Self> {
+        let v: Value = serde_json::from_str(json).ok()?;
+        if let Some(run) = v.get("Progress") {
+            return Some(Self::Progress(run_of(run)?));
+        }
+        let l = v.get("LookedUp")?;
+        let layers = l["layers"].as_array()?.iter().filter_map(|x| {
+            let digest = Digest::parse(x[1].as_str()?).ok()?;
+            Some((text(&x[0]), digest, x[2].as_u64()?))
+        });
+        Some(Self::LookedUp(LookedUp {
+            reference: text(&l["reference"]),
+            name: text(&l["name"]),
+            id: text(&l["id"]),
+            layers: layers.collect(),
+            total_bytes: l["total_bytes"].as_u64()?,
+        }))
+    }
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+fn run_of(r: &Value) -> Option<TransferRun> {
+    let n = |k: &str| r[k].as_u64().unwrap_or(0);
+    let f = |k: &str| r[k].as_f64().unwrap_or(0.0);
+    let kind = match r["kind"].as_str()? {
+        "LookUp" => Kind::LookUp,
+        "Push" => Kind::Push,
+        _ => Kind::Pull,
+    };
+    let e = &r["ended"];
+    let ended = if let Some(d) = e.get("Done") {
+        Some(Ended::Done(text(d)))
+    } else if let Some(c) = e.get("Cancelled") {
+        Some(Ended::Cancelled(text(c)))
+    } else {
+        e.get("Failed").map(|x| Ended::Failed {
+            message: text(&x["message"]),
+            blocked: x["blocked"].as_str().map(str::to_string),
+        })
+    };
+    let c = &r["cors"];
+    let cors = c.is_object().then(|| CorsHelp {
+        headline: text(&c["headline"]),
+        detail: text(&c["detail"]),
+        ollama: c["ollama"].as_str().map(str::to_string),
+        registry_intro: text(&c["registry_intro"]),
+        registry_config: text(&c["registry_config"]),
+        caddy_intro: text(&c["caddy_intro"]),
+        caddy_config: text(&c["caddy_config"]),
+    });
+    Some(TransferRun {
+        id: u32::try_from(n("id")).ok()?,
+        kind,
+        title: text(&r["title"]),
+        registry: text(&r["registry"]),
+        total_bytes: n("total_bytes"),
+        done_bytes: n("done_bytes"),
+        moved_bytes: n("moved_bytes"),
+        blobs: n("blobs") as usize,
+        blobs_done: n("blobs_done") as usize,
+        step: text(&r["step"]),
+        started_ms: f("started_ms"),
+        last_ms: f("last_ms"),
+        ended,
+        cors,
+    })
 }

@@ -99,7 +99,7 @@ fn results(run: &VerifyRun) -> Html {
         "error"
     };
     html! {
-        <div id="verify-results" data-run={run.id.to_string()}>
+        <div id="verify-results" data-run={run.id.to_string()} data-reads={run.reads_label()}>
             <p id="verify-verdict" class={class}>{ verdict }</p>
             if !problems.is_empty() {
                 <table id="verify-problems"><thead><tr><th>{ "Blob" }</th><th>{ "Result" }</th><th>{ "Used by" }</th></tr></thead><tbody>
@@ -127,6 +127,17 @@ pub fn verify_panel(props: &Props) -> Html {
         let state = state.clone();
         Callback::from(move |_| verify_models(&state, Vec::new()))
     };
+    // What the user typed, so a re-render (progress, a row click) never
+    // puts the default back before they press Verify.
+    let worker_count = use_state(|| default_pool_size().to_string());
+    let on_workers = {
+        let worker_count = worker_count.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
+                worker_count.set(input.value());
+            }
+        })
+    };
     let cancel = {
         let pool = state.pool.clone();
         Callback::from(move |_| {
@@ -143,7 +154,7 @@ pub fn verify_panel(props: &Props) -> Html {
                 <button id="verify-all" class="primary" onclick={verify_all} disabled={running}>{ "Verify all blobs" }</button>
                 <label><input type="checkbox" id="verify-orphans" />{ " include orphaned blobs" }</label>
                 <label title="Skip blobs verified ok in this session whose size and modification time have not changed"><input type="checkbox" id="verify-quick" />{ " quick check" }</label>
-                <label>{ "workers " }<input type="number" id="verify-workers" min="1" max="16" value={default_pool_size().to_string()} style="width:4em" /></label>
+                <label>{ "workers " }<input type="number" id="verify-workers" min="1" max="16" value={(*worker_count).clone()} oninput={on_workers} style="width:4em" /></label>
                 if running { <button id="verify-cancel" onclick={cancel}>{ "Cancel" }</button> }
             </div>
             if let Some(run) = &state.verify {

@@ -27,6 +27,8 @@ pub struct VerifyRun {
     pub in_flight: BTreeMap<usize, u64>,
     /// Bytes of the blobs already finished.
     pub finished_bytes: u64,
+    /// How the workers read the hashed blobs (`hash_worker::VIA_*`) → count.
+    pub reads: BTreeMap<String, usize>,
     pub total_bytes: u64,
     pub workers: usize,
     pub started_ms: f64,
@@ -75,6 +77,7 @@ impl VerifyRun {
             outcomes,
             in_flight: BTreeMap::new(),
             finished_bytes: 0,
+            reads: BTreeMap::new(),
             total_bytes,
             workers,
             started_ms: now_ms,
@@ -83,6 +86,12 @@ impl VerifyRun {
             error: None,
             report: None,
         }
+    }
+
+    /// `reads` as "file:1 opfs-sync:3" (a page attribute tests look at).
+    pub fn reads_label(&self) -> String {
+        let parts: Vec<String> = self.reads.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        parts.join(" ")
     }
 
     pub fn done_bytes(&self) -> u64 {
@@ -114,7 +123,13 @@ impl VerifyRun {
             PoolEvent::Progress { job, bytes } => {
                 self.in_flight.insert(job, bytes);
             }
-            PoolEvent::Hashed { job, hex, bytes } => {
+            PoolEvent::Hashed {
+                job,
+                hex,
+                bytes,
+                via,
+            } => {
+                *self.reads.entry(via).or_default() += 1;
                 self.settle(job, |c| outcome_of_hash(c, &hex, bytes), memory)
             }
             PoolEvent::Failed { job, message } if job < self.jobs.len() => self.settle(

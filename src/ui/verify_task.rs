@@ -1,7 +1,7 @@
 //! Starts a verify run. In: the open store, which models, quick or full,
 //! and how many workers. Out: a fresh `blobs/` listing, the core's plan,
-//! each blob's `File` handed to the worker pool, and the run's events
-//! dispatched to the state.
+//! each blob's `File` (and handle) handed to the worker pool, and the
+//! run's events dispatched to the state.
 
 use super::state::{Action, AppState};
 use super::verify_run::VerifyRun;
@@ -48,7 +48,7 @@ pub fn start(state: &UseReducerHandle<AppState>, request: VerifyRequest) {
         let checks: Vec<BlobCheck> = plan.to_hash().cloned().collect();
         let (mut files, mut unreadable) = (Vec::new(), Vec::new());
         for (job, check) in checks.iter().enumerate() {
-            match source.file(&check.path).await {
+            match source.blob_file(&check.path).await {
                 Ok(file) => files.push((job, file)),
                 Err(e) => unreadable.push(PoolEvent::Failed {
                     job,

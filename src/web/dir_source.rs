@@ -66,12 +66,17 @@ impl DirSource {
         Ok(current)
     }
 
+    /// The handle of the file at `path`.
+    pub async fn file_handle(&self, path: &str) -> Result<FileSystemFileHandle, WebError> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        Ok(resolve(self.dir(dir).await?.get_file_handle(name))
+            .await?
+            .unchecked_into())
+    }
+
     /// The `File` at `path` (a snapshot the browser can hand to a worker).
     pub async fn file(&self, path: &str) -> Result<File, WebError> {
-        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-        let handle: FileSystemFileHandle = resolve(self.dir(dir).await?.get_file_handle(name))
-            .await?
-            .unchecked_into();
+        let handle = self.file_handle(path).await?;
         Ok(resolve(handle.get_file()).await?.unchecked_into())
     }
 

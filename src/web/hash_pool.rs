@@ -1,6 +1,7 @@
-//! A pool of verify Web Workers. In: numbered `File`s to hash and a callback.
-//! Out: [`PoolEvent`]s — progress, a digest or a failure per file, then
-//! `Finished` — while each worker takes the next file as it frees up.
+//! A pool of verify Web Workers. In: numbered [`BlobFile`]s to hash and a
+//! callback. Out: [`PoolEvent`]s — progress, a digest or a failure per file,
+//! then `Finished` — while each worker takes the largest file left as it
+//! frees up.
 //! `cancel` stops every worker at once.
 
 use super::js::{prop, prop_string, WebError};
@@ -9,25 +10,48 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use web_sys::{File, MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{File, FileSystemFileHandle, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 /// The worker script, next to index.html in `dist/`.
 pub const WORKER_SCRIPT: &str = "verify-worker.js";
 
+/// A blob to hash: its `File`, and its handle when the store is a folder
+/// handle (an OPFS file is then read through a sync access handle).
+pub struct BlobFile {
+    pub file: File,
+    pub handle: Option<FileSystemFileHandle>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum PoolEvent {
-    Started { job: usize },
-    Progress { job: usize, bytes: u64 },
-    Hashed { job: usize, hex: String, bytes: u64 },
-    Failed { job: usize, message: String },
-    Finished { cancelled: bool },
+    Started {
+        job: usize,
+    },
+    Progress {
+        job: usize,
+        bytes: u64,
+    },
+    /// `via`: how the worker read it (`hash_worker::VIA_*`).
+    Hashed {
+        job: usize,
+        hex: String,
+        bytes: u64,
+        via: String,
+    },
+    Failed {
+        job: usize,
+        message: String,
+    },
+    Finished {
+        cancelled: bool,
+    },
 }
 
 type OnEvent = Rc<dyn Fn(PoolEvent)>;
 
 struct Inner {
     workers: Vec<Worker>,
-    queue: VecDeque<(usize, File)>,
+    queue: VecDeque<(usize, BlobFile)>,
     busy: usize,
     stopped: bool,
     on_event: OnEvent,
@@ -47,10 +71,22 @@ pub fn default_pool_size() -> usize {
         .clamp(1, 16)
 }
 
+/// Takes the largest file left (as the CLI does): with several workers the
+/// last to finish are small ones, so no worker idles long at the end.
+fn largest(queue: &mut VecDeque<(usize, BlobFile)>) -> Option<(usize, BlobFile)> {
+    let mut at = 0;
+    for (i, (_, blob)) in queue.iter().enumerate() {
+        if blob.file.size() > queue[at].1.file.size() {
+            at = i;
+        }
+    }
+    queue.remove(at)
+}
+
 impl HashPool {
     /// Starts `size` workers on `jobs`; events arrive through `on_event`.
     pub fn start(
-        jobs: Vec<(usize, File)>,
+        jobs: Vec<(usize, BlobFile)>,
         size: usize,
         on_event: impl Fn(PoolEvent) + 'static,
     ) -> Result<Self, WebError> {
@@ -117,12 +153,15 @@ impl HashPool {
             if inner.stopped {
                 return;
             }
-            inner.queue.pop_front()
+            largest(&mut inner.queue)
         };
-        let Some((job, file)) = job else { return };
+        let Some((job, blob)) = job else { return };
         let message = Object::new();
         let _ = Reflect::set(&message, &"id".into(), &JsValue::from_f64(job as f64));
-        let _ = Reflect::set(&message, &"file".into(), &file);
+        let _ = Reflect::set(&message, &"file".into(), &blob.file);
+        if let Some(handle) = &blob.handle {
+            let _ = Reflect::set(&message, &"handle".into(), handle);
+        }
         let posted = self.inner.borrow().workers[index].post_message(&message);
         match posted {
             Ok(()) => {
@@ -148,6 +187,7 @@ impl HashPool {
                 job,
                 hex: prop_string(data, "hex").unwrap_or_default(),
                 bytes,
+                via: prop_string(data, "via").unwrap_or_default(),
             },
             _ => PoolEvent::Failed {
                 job,

@@ -4,6 +4,7 @@
 
 use super::dir_source::DirSource;
 use super::files_source::FilesSource;
+use super::hash_pool::BlobFile;
 use super::js::{call_method, prop, resolve, window, WebError};
 use crate::core::source::{Entry, SourceError, StoreSource};
 use js_sys::{Object, Reflect};
@@ -31,6 +32,25 @@ impl BrowserSource {
         match self {
             Self::Dir(d) => d.file(path).await,
             Self::Files(f) => f.file(path),
+        }
+    }
+
+    /// The blob at `path` for a verify worker: its `File`, and its handle
+    /// when this is a folder handle.
+    pub async fn blob_file(&self, path: &str) -> Result<BlobFile, WebError> {
+        match self {
+            Self::Dir(d) => {
+                let handle = d.file_handle(path).await?;
+                let file = resolve(handle.get_file()).await?.unchecked_into();
+                Ok(BlobFile {
+                    file,
+                    handle: Some(handle),
+                })
+            }
+            Self::Files(f) => Ok(BlobFile {
+                file: f.file(path)?,
+                handle: None,
+            }),
         }
     }
 }

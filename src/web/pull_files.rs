@@ -197,11 +197,15 @@ impl PullFiles {
         Ok(())
     }
 
-    /// The finished partial file, closed, to be hashed.
-    pub async fn finished_file(&self, digest: &Digest) -> Result<File, WebError> {
+    /// The finished partial file, closed, to be hashed (its handle too:
+    /// in OPFS a worker reads it through a sync access handle).
+    pub async fn finished_file(
+        &self,
+        digest: &Digest,
+    ) -> Result<(File, FileSystemFileHandle), WebError> {
         self.close(digest).await?;
         let handle = file_handle(&self.blobs, &partial_file_name(digest), false).await?;
-        file_of(&handle).await
+        Ok((file_of(&handle).await?, handle))
     }
 
     /// Verified: the partial file takes the blob's name; records go.

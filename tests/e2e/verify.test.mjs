@@ -4,6 +4,8 @@
 // those three (the corrupted one with the digest node computes of its
 // bytes) and call every other blob intact. Also: quick check, "Verify this
 // model", and Cancel in the middle of a large blob leaving the page usable.
+// Large OPFS blobs are read through a sync access handle; a locked one
+// through its File (both paths checked).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -104,6 +106,8 @@ test('cancel stops a large verify at once and leaves the page usable', async () 
   await waitRun(1, 5_000);
   assert.match(await page.locator('#verify-verdict').innerText(), /Cancelled/);
   assert.equal(await page.locator('#verify-cancel').count(), 0);
+  // The run's re-renders kept the worker count the user typed.
+  assert.equal(await page.inputValue('#verify-workers'), '1');
   // Still usable: the table filters and a new run completes.
   await page.fill('#filter', 'big');
   assert.equal(await page.locator('#models tbody tr').count(), 1);
@@ -111,5 +115,35 @@ test('cancel stops a large verify at once and leaves the page usable', async () 
   await page.click('#verify-all');
   await waitRun(2);
   assert.match(await page.locator('#verify-verdict').innerText(), /All 2 blobs are intact/);
+  // The weights (over the one-shot limit) were read through an OPFS sync
+  // access handle, which the cancelled worker's end released; the config
+  // went through WebCrypto.
+  assert.equal(await page.locator('#verify-results').getAttribute('data-reads'), 'opfs-sync:1 webcrypto:1');
+  assert.deepEqual(app.errors, []);
+});
+
+test('a blob held by a writer is read through its File instead, with the same result', async () => {
+  const { page } = app;
+  const files = oneModelStore(80 << 20, 9);
+  const weights = files.find((f) => f.path.startsWith('models/blobs/') && f.bytes.length === 80 << 20);
+  await writeOpfsTree(page, files, 'lockstore');
+  await open('lockstore');
+  // An open writable locks the file: no sync access handle can be opened on
+  // it, so the worker falls back to File.slice().arrayBuffer().
+  await page.evaluate(async (rel) => {
+    let dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('lockstore');
+    const parts = rel.split('/');
+    for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p);
+    window.__lock = await (await dir.getFileHandle(parts.at(-1))).createWritable();
+  }, weights.path);
+  await page.click('#verify-all');
+  await waitRun(1);
+  await page.evaluate(() => window.__lock.abort());
+  assert.match(await page.locator('#verify-verdict').innerText(), /All 2 blobs are intact/);
+  assert.equal(await page.locator('#verify-results').getAttribute('data-reads'), 'file:1 webcrypto:1');
+  // Unlocked, the same blob goes through the sync access handle again.
+  await page.click('#verify-all');
+  await waitRun(2);
+  assert.equal(await page.locator('#verify-results').getAttribute('data-reads'), 'opfs-sync:1 webcrypto:1');
   assert.deepEqual(app.errors, []);
 });
