@@ -257,7 +257,7 @@ pub fn registry_panel(props: &Props) -> Html {
                 <label>{ "Model " }<input id="pull-ref" ref={fields.pull_ref.clone()} size="48" placeholder="http://127.0.0.1:5000/library/gemma2:2b" /></label>
                 <button id="pull-lookup" disabled={busy} onclick={start_pull(None)}>{ "Look up" }</button>
             </div>
-            <details>
+            <details id="transfer-settings">
                 <summary>{ "Transfer settings" }</summary>
                 <label>{ "Part size (MB) " }<input id="pull-part-mb" ref={fields.part_mb.clone()} size="6" placeholder="auto" /></label>
                 <label>{ " Parallel parts " }<input id="pull-parallel" ref={fields.parallel.clone()} size="4" placeholder="16" /></label>

@@ -53,8 +53,16 @@ async function freshFolder(name) {
   await page.locator('#models tbody tr').first().waitFor();
 }
 
+/** One ranged part per blob, so a fault on the weights' one GET hits mid-blob. */
+async function onePartPerBlob() {
+  const { page } = app;
+  if (!(await page.locator('#pull-part-mb').isVisible())) await page.click('#transfer-settings summary');
+  await page.fill('#pull-part-mb', '1000');
+}
+
 async function pull(ref, run) {
   const { page } = app;
+  await onePartPerBlob();
   await page.fill('#pull-ref', ref);
   await page.click('#pull-lookup');
   await page.locator('#pull-manifest').waitFor({ timeout: 60_000 });
@@ -88,6 +96,9 @@ test('a connection dropped mid-blob is resumed from what was written, not starte
   assert.equal(kind, 'transfer-result', text);
   const pending = await (await control('GET', '__fault__')).json();
   assert.deepEqual(pending.faults, [], 'the connection was dropped');
+  const stats = await (await control('GET', '__stats__')).json();
+  const weights = Object.entries(stats.paths).find(([p]) => p.endsWith(sha(model.weights)))[1];
+  assert.equal(weights.requests, 2, 'the weights came in one GET, dropped mid-way, and one that resumed');
   await assertPulled('drop');
   const sent = await blobBytesSent();
   assert.ok(sent <= 1.1 * BIG, `${sent} bytes of blobs sent for a ${BIG}-byte model; the page says: ${text}; stats: ${JSON.stringify(await (await control("GET", "__stats__")).json())}`);
@@ -100,6 +111,7 @@ test('Cancel keeps the download; pulling again continues it; a stalled transfer 
   await control('DELETE', '__fault__');
   await control('DELETE', '__stats__');
   await control('POST', '__fault__', { kind: 'stall', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 200_000_000, times: 1 });
+  await onePartPerBlob();
   await page.fill('#pull-ref', `${proxy.url}/team/big:v1`);
   await page.click('#pull-lookup');
   await page.locator('#pull-manifest').waitFor({ timeout: 60_000 });
