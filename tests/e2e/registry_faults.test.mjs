@@ -40,9 +40,21 @@ const blobBytesSent = async () => {
   return Object.entries(stats.paths).filter(([p]) => p.includes('/blobs/')).reduce((n, [, v]) => n + v.body_bytes, 0);
 };
 
+/**
+ * A network slower than the disk, as a user's is: on loopback the browser
+ * buffers tens of MB the page has not read yet, and a dropped connection
+ * loses them (DevTools throttling keeps the socket read at 80 MB/s).
+ */
+async function realisticNetwork(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 80e6, uploadThroughput: -1 });
+}
+
 async function freshFolder(name) {
   const { page } = app;
   await page.reload();
+  await realisticNetwork(page);
   const weights = Buffer.from('GGUF');
   await writeOpfsTree(page, [
     { path: 'models/manifests/registry.ollama.ai/library/seed/latest', bytes: Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(weights), size: 4 }, layers: [] })) },
