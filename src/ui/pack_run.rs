@@ -2,6 +2,7 @@
 //! Out: what the pack panel shows — bytes written of the archive, the blob
 //! being written, speed, time left, and how it ended.
 
+use crate::core::archive::PackPlan;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -34,6 +35,24 @@ pub struct PackRun {
 }
 
 impl PackRun {
+    /// A run about to write `plan` into `file_name`, started now.
+    pub fn new(id: u32, file_name: String, plan: &PackPlan, now_ms: f64) -> Self {
+        Self {
+            id,
+            file_name,
+            models: plan.model_names().into_iter().map(str::to_string).collect(),
+            archive_size: plan.archive_size(),
+            tar_bytes: 0,
+            out_bytes: 0,
+            blobs: plan.blobs().len(),
+            blobs_done: 0,
+            current: None,
+            started_ms: now_ms,
+            last_ms: now_ms,
+            status: PackStatus::Running,
+        }
+    }
+
     pub fn speed(&self) -> f64 {
         let secs = (self.last_ms - self.started_ms) / 1000.0;
         if secs > 0.0 {

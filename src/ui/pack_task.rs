@@ -59,20 +59,7 @@ pub fn start(state: &UseReducerHandle<AppState>, request: PackRequest) {
                 Err(WebError::Cancelled) => return,
                 Err(e) => return dispatch.dispatch(Action::PackFailedEarly(e.to_string())),
             };
-        let run = PackRun {
-            id,
-            file_name: target.name().to_string(),
-            models: plan.model_names().into_iter().map(str::to_string).collect(),
-            archive_size: plan.archive_size(),
-            tar_bytes: 0,
-            out_bytes: 0,
-            blobs: plan.blobs().len(),
-            blobs_done: 0,
-            current: None,
-            started_ms: now_ms(),
-            last_ms: now_ms(),
-            status: PackStatus::Running,
-        };
+        let run = PackRun::new(id, target.name().to_string(), &plan, now_ms());
         dispatch.dispatch(Action::PackStarted {
             run: run.clone(),
             cancel: cancel.clone(),

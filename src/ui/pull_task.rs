@@ -14,7 +14,7 @@ use super::registry_run::{Ended, EngineEvent, Kind, LookedUp, TransferRun};
 use crate::core::digest::Digest;
 use crate::core::format::human_bytes;
 use crate::core::registry::{Pull, PullAction, PullOptions, PullSummary, RegistryRef};
-use crate::core::store::scan_store;
+use crate::core::store::{scan_store, StoreReport};
 use crate::web::dir_source::DirSource;
 use crate::web::hash_pool::{BlobFile, HashPool, PoolEvent};
 use crate::web::js::now_ms;
@@ -371,10 +371,23 @@ async fn pull_to_archive(
     report(run);
     let name = summary.name.display_shortest();
     let file_name = target.name().to_string();
-    let status = pack(&staging, &name, target, cancel, run, report).await;
+    let source = Rc::new(BrowserSource::Dir(DirSource::new(staging.clone())));
+    let store = match scan_store(&*source, &source.name()).await {
+        Ok(r) => r,
+        Err(e) => {
+            target.discard().await;
+            return Ended::Failed {
+                message: format!(
+                    "the model was downloaded and verified, but reading it back failed: {e}"
+                ),
+                blocked: None,
+            };
+        }
+    };
+    let status = pack(&source, &store, &name, target, cancel, run, report).await;
     match status {
         PackStatus::Saved => {
-            unstage(&staging, &summary).await;
+            unstage(&staging, &store, &summary).await;
             Ended::Done(pulled_words(&summary, &file_name))
         }
         PackStatus::Cancelled => Ended::Cancelled("Cancelled; the archive was discarded. The download is kept: pull again to write the archive without downloading.".into()),
@@ -394,42 +407,22 @@ async fn staging() -> Result<FileSystemDirectoryHandle, String> {
 }
 
 async fn pack(
-    staging: &FileSystemDirectoryHandle,
+    source: &Rc<BrowserSource>,
+    store: &StoreReport,
     name: &str,
     target: SaveTarget,
     cancel: &CancelFlag,
     run: &mut TransferRun,
     report: Report<'_>,
 ) -> PackStatus {
-    let source = Rc::new(BrowserSource::Dir(DirSource::new(staging.clone())));
-    let store = match scan_store(&*source, &source.name()).await {
-        Ok(r) => r,
-        Err(e) => {
-            target.discard().await;
-            return PackStatus::Failed(e.to_string());
-        }
-    };
-    let plan = match pack_task::plan(&source, &store, vec![name.to_string()]).await {
+    let plan = match pack_task::plan(source, store, vec![name.to_string()]).await {
         Ok(p) => p,
         Err(e) => {
             target.discard().await;
             return PackStatus::Failed(e);
         }
     };
-    let pack_run = PackRun {
-        id: run.id,
-        file_name: target.name().to_string(),
-        models: vec![name.to_string()],
-        archive_size: plan.archive_size(),
-        tar_bytes: 0,
-        out_bytes: 0,
-        blobs: plan.blobs().len(),
-        blobs_done: 0,
-        current: None,
-        started_ms: now_ms(),
-        last_ms: now_ms(),
-        status: PackStatus::Running,
-    };
+    let pack_run = PackRun::new(run.id, target.name().to_string(), &plan, now_ms());
     let base = run.clone();
     let on_progress = |p: PackRun| {
         let mut r = base.clone();
@@ -441,16 +434,12 @@ async fn pack(
         r.last_ms = now_ms();
         report(&r);
     };
-    pack_task::write_archive(&source, plan, None, target, cancel, &on_progress, pack_run).await
+    pack_task::write_archive(source, plan, None, target, cancel, &on_progress, pack_run).await
 }
 
-/// Removes the staged model: its manifest, and blobs no other staged
-/// manifest uses.
-async fn unstage(staging: &FileSystemDirectoryHandle, summary: &PullSummary) {
-    let source = BrowserSource::Dir(DirSource::new(staging.clone()));
-    let Ok(store) = scan_store(&source, &source.name()).await else {
-        return;
-    };
+/// Removes the staged model (`store` is the staging folder's report): its
+/// manifest, and blobs no other staged manifest uses.
+async fn unstage(staging: &FileSystemDirectoryHandle, store: &StoreReport, summary: &PullSummary) {
     let name = summary.name.display_shortest();
     let Some(model) = store.model(&name) else {
         return;

@@ -76,6 +76,13 @@ fn options(f: &Fields, reference: &RegistryRef) -> Result<TransferOptions, Strin
     Ok(opts)
 }
 
+/// The reference typed (or looked up) and the transfer options for it.
+fn parse_target(f: &Fields, text: &str) -> Result<(RegistryRef, TransferOptions), String> {
+    let reference = RegistryRef::parse(text).map_err(|e| e.to_string())?;
+    let options = options(f, &reference)?;
+    Ok((reference, options))
+}
+
 /// The open folder's handle and its models folder, when the browser may
 /// write to it.
 fn folder_of(state: &AppState) -> Option<(FileSystemDirectoryHandle, String)> {
@@ -159,46 +166,31 @@ pub fn registry_panel(props: &Props) -> Html {
                     (Some(_), Some(l)) => l.reference.clone(),
                     _ => value(&fields.pull_ref),
                 };
-                let reference = match RegistryRef::parse(&typed) {
-                    Ok(r) => r,
-                    Err(e) => return error.set(Some(e.to_string())),
-                };
-                let options = match options(&fields, &reference) {
-                    Ok(o) => o,
+                let (reference, options) = match parse_target(&fields, &typed) {
+                    Ok(parsed) => parsed,
                     Err(e) => return error.set(Some(e)),
                 };
                 error.set(None);
                 let size = looked.as_ref().map_or(0, |l| l.total_bytes);
-                let request = move |to| PullRequest {
+                let (pull_to, folder) = match to {
+                    None => (PullTo::LookUp, None),
+                    Some(true) => (PullTo::Folder, Some(folder_of(&app))),
+                    Some(false) => (PullTo::Archive { size }, None),
+                };
+                let request = PullRequest {
                     id: next_id,
                     reference: reference.to_string(),
-                    options: options.clone(),
-                    to,
+                    options,
+                    to: pull_to,
                 };
-                match to {
-                    None => {
-                        let request = request(PullTo::LookUp);
-                        let events = on_event(&reg, None);
-                        begin(&error, async move {
-                            registry_client::pull(&request, JsValue::NULL, events).await
-                        });
-                    }
-                    Some(true) => {
-                        let (folder, events) = (folder_of(&app), on_event(&reg, reopen(&app)));
-                        let request = request(PullTo::Folder);
-                        begin(&error, async move {
-                            let models = writable_models(folder).await?;
-                            registry_client::pull(&request, models.into(), events).await
-                        });
-                    }
-                    Some(false) => {
-                        let request = request(PullTo::Archive { size });
-                        let events = on_event(&reg, None);
-                        begin(&error, async move {
-                            registry_client::pull(&request, JsValue::NULL, events).await
-                        });
-                    }
-                }
+                let events = on_event(&reg, folder.as_ref().and_then(|_| reopen(&app)));
+                begin(&error, async move {
+                    let handle = match folder {
+                        Some(folder) => writable_models(folder).await?.into(),
+                        None => JsValue::NULL,
+                    };
+                    registry_client::pull(&request, handle, events).await
+                });
             })
         }
     };
@@ -213,12 +205,8 @@ pub fn registry_panel(props: &Props) -> Html {
             let Some((picked, _)) = folder_of(&app) else {
                 return error.set(Some("open a models folder first (with \"Open models folder\"): push sends one of its models".into()));
             };
-            let reference = match RegistryRef::parse(&value(&fields.push_ref)) {
-                Ok(r) => r,
-                Err(e) => return error.set(Some(e.to_string())),
-            };
-            let options = match options(&fields, &reference) {
-                Ok(o) => o,
+            let (reference, options) = match parse_target(&fields, &value(&fields.push_ref)) {
+                Ok(parsed) => parsed,
                 Err(e) => return error.set(Some(e)),
             };
             error.set(None);

@@ -7,6 +7,7 @@
 
 use super::registry_run::{EngineEvent, PullRequest, PushRequest};
 use crate::web::js::{call, call_method, prop, resolve, window, WebError};
+use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use wasm_bindgen::closure::Closure;
@@ -53,8 +54,19 @@ fn listener(on_event: Callback<EngineEvent>) -> JsValue {
     value
 }
 
-fn started(result: Result<JsValue, WebError>) -> Result<(), String> {
-    result.map(drop).map_err(|e| e.to_string())
+/// Calls the engine's `export` with the request as JSON, a folder handle
+/// (or `null`) and the event listener.
+async fn start(
+    export: &str,
+    request: &impl Serialize,
+    folder: JsValue,
+    on_event: Callback<EngineEvent>,
+) -> Result<(), String> {
+    let engine = engine().await?;
+    let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    call(&engine, export, &[json.into(), folder, listener(on_event)])
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// Starts a look-up or pull; `folder` is the models folder for a pull
@@ -64,13 +76,7 @@ pub async fn pull(
     folder: JsValue,
     on_event: Callback<EngineEvent>,
 ) -> Result<(), String> {
-    let engine = engine().await?;
-    let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
-    started(call(
-        &engine,
-        "registryPull",
-        &[json.into(), folder, listener(on_event)],
-    ))
+    start("registryPull", request, folder, on_event).await
 }
 
 /// Starts a push of a model of the folder the user opened (`picked`).
@@ -79,13 +85,7 @@ pub async fn push(
     picked: JsValue,
     on_event: Callback<EngineEvent>,
 ) -> Result<(), String> {
-    let engine = engine().await?;
-    let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
-    started(call(
-        &engine,
-        "registryPush",
-        &[json.into(), picked, listener(on_event)],
-    ))
+    start("registryPush", request, picked, on_event).await
 }
 
 /// Stops run `id`.

@@ -34,6 +34,12 @@ thread_local! {
 
 fn emitter(on_event: js_sys::Function) -> Emit {
     Rc::new(move |event: EngineEvent| {
+        if let EngineEvent::Progress(TransferRun {
+            id, ended: Some(_), ..
+        }) = &event
+        {
+            CANCELS.with(|c| c.borrow_mut().remove(id));
+        }
         if let Ok(json) = serde_json::to_string(&event) {
             let _ = on_event.call1(&JsValue::NULL, &json.into());
         }

@@ -93,7 +93,12 @@ pub fn epoch_ms() -> i64 {
 
 /// Lets a promise reject without an "uncaught (in promise)" error.
 pub fn ignore_rejection(promise: &Promise) {
-    let noop = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
-    let _ = promise.catch(&noop);
-    noop.forget();
+    thread_local! {
+        // One handler for every promise, made once and kept for the page's life.
+        static NOOP: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)> =
+            wasm_bindgen::closure::Closure::new(|_: JsValue| {});
+    }
+    NOOP.with(|noop| {
+        let _ = promise.catch(noop);
+    });
 }

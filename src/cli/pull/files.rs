@@ -50,11 +50,16 @@ pub fn models_root(dir: &Path) -> Result<PathBuf, Failure> {
 }
 
 fn record_path(blobs: &Path, digest: &Digest, n: usize) -> PathBuf {
-    blobs.join(format!("{}-partial-{n}", digest.blob_file_name()))
+    blobs.join(crate::core::registry::pull::parts::record_file_name(
+        digest, n,
+    ))
 }
 
 fn records(blobs: &Path, digest: &Digest) -> Vec<PathBuf> {
-    let prefix = format!("{}-partial-", digest.blob_file_name());
+    let prefix = format!(
+        "{}-",
+        crate::core::registry::pull::parts::partial_file_name(digest)
+    );
     let Ok(entries) = fs::read_dir(blobs) else {
         return Vec::new();
     };

@@ -58,7 +58,9 @@ pub struct Net {
 
 /// `blobs/sha256-<hex>-partial`.
 pub fn partial_path(blobs: &Path, digest: &Digest) -> PathBuf {
-    blobs.join(format!("{}-partial", digest.blob_file_name()))
+    blobs.join(crate::core::registry::pull::parts::partial_file_name(
+        digest,
+    ))
 }
 
 impl Net {
