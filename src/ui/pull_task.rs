@@ -2,8 +2,9 @@
 //! destination — none (look up: the manifest only), a models folder the
 //! browser may write, or an archive file the user picked. Out: the core's
 //! [`Pull`] machine driven with `fetch` ([`Net`]) and the folder
-//! ([`PullFiles`]): blobs in ranged parts, each hashed in a worker before
-//! it gets its name, the manifest last; progress and the outcome go to the
+//! ([`PullFiles`]): blobs in ranged parts, hashed in workers while they
+//! download ([`StreamHashers`]) and checked before they get their names,
+//! the manifest last; progress and the outcome go to the
 //! registry panel. An archive is pulled into a staging models folder in
 //! this browser's private storage (so an interrupted pull resumes there),
 //! then packed into the file like any pack.
@@ -16,7 +17,7 @@ use crate::core::format::human_bytes;
 use crate::core::registry::{Pull, PullAction, PullOptions, PullSummary, RegistryRef};
 use crate::core::store::{scan_store, StoreReport};
 use crate::web::dir_source::DirSource;
-use crate::web::hash_pool::{BlobFile, HashPool, PoolEvent};
+use crate::web::hash_pool::default_pool_size;
 use crate::web::js::now_ms;
 use crate::web::opfs;
 use crate::web::picker::BrowserSource;
@@ -24,7 +25,7 @@ use crate::web::pull_files::PullFiles;
 use crate::web::registry_net::{Net, NetEvent};
 use crate::web::save::SaveTarget;
 use crate::web::store_writer;
-use futures_channel::mpsc::UnboundedSender;
+use crate::web::stream_hash::StreamHashers;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::FileSystemDirectoryHandle;
@@ -52,6 +53,8 @@ pub struct PullJob {
 }
 
 type Report<'a> = &'a dyn Fn(&TransferRun);
+/// The folder a pull writes and the workers that hash its blobs.
+type Files<'a> = (&'a PullFiles, &'a StreamHashers);
 
 pub fn start(emit: Emit, job: PullJob, cancel: CancelFlag) {
     let kind = match job.destination {
@@ -164,7 +167,24 @@ async fn pull_into(
         blocked: None,
     })?;
     let mut net = Net::new(Some(files.clone()), None, STALL_MS);
-    let result = drive(machine, &mut net, Some(&files), cancel, run, report).await;
+    let tx = net.sender();
+    let hashers = StreamHashers::new(
+        default_pool_size(),
+        Rc::new(move |digest, result| {
+            let _ = tx.unbounded_send(NetEvent::Verified(digest, result));
+        }),
+    );
+    net.hash_writes(hashers.clone());
+    let result = drive(
+        machine,
+        &mut net,
+        Some((&files, &hashers)),
+        cancel,
+        run,
+        report,
+    )
+    .await;
+    hashers.stop();
     // Whatever happened, commit what was written (a later pull resumes).
     if let Err(e) = files.close_all().await {
         return Err(Ended::Failed {
@@ -183,14 +203,13 @@ async fn pull_into(
 async fn drive(
     machine: &mut Pull,
     net: &mut Net,
-    files: Option<&PullFiles>,
+    files: Option<Files<'_>>,
     cancel: &CancelFlag,
     run: &mut TransferRun,
     report: Report<'_>,
 ) -> Result<Option<PullSummary>, Ended> {
-    let mut pools: Vec<HashPool> = Vec::new();
     let outcome = loop {
-        if let Some(end) = act(machine, net, files, &mut pools).await {
+        if let Some(end) = act(machine, net, files).await {
             break end;
         }
         if cancel.is_cancelled() && !machine.is_finished() {
@@ -214,9 +233,6 @@ async fn drive(
         progress(machine, run, report);
     };
     net.cancel_all();
-    for pool in pools {
-        pool.cancel();
-    }
     progress(machine, run, report);
     outcome.map_err(|e| {
         if cancel.is_cancelled() {
@@ -245,8 +261,7 @@ fn progress(machine: &Pull, run: &mut TransferRun, report: Report<'_>) {
 async fn act(
     machine: &mut Pull,
     net: &mut Net,
-    files: Option<&PullFiles>,
-    pools: &mut Vec<HashPool>,
+    files: Option<Files<'_>>,
 ) -> Option<Result<Option<PullSummary>, String>> {
     while let Some(action) = machine.poll_action() {
         if let PullAction::Finished(result) = action {
@@ -267,7 +282,7 @@ async fn act(
             }
             continue;
         };
-        if let Err(message) = file_action(action, machine, net, files, pools).await {
+        if let Err(message) = file_action(action, machine, net, files).await {
             // The folder failed us: stop before any later step (the manifest).
             return Some(Err(format!(
                 "{message}; the pull stopped (pull again to continue)"
@@ -281,8 +296,7 @@ async fn file_action(
     action: PullAction,
     machine: &mut Pull,
     net: &mut Net,
-    files: &PullFiles,
-    pools: &mut Vec<HashPool>,
+    (files, hashers): Files<'_>,
 ) -> Result<(), String> {
     let text = |e: crate::web::js::WebError| e.to_string();
     match action {
@@ -300,45 +314,29 @@ async fn file_action(
             digest,
             size,
             resume,
-        } => files
-            .open_partial(&digest, size, resume)
-            .await
-            .map_err(text)?,
+        } => {
+            files
+                .open_partial(&digest, size, resume)
+                .await
+                .map_err(text)?;
+            hashers.begin(&digest);
+        }
         PullAction::SavePart { digest, record } => files.save_part(&digest, record),
         PullAction::Verify { digest, .. } => {
             let (file, handle) = files.finished_file(&digest).await.map_err(text)?;
-            let blob = BlobFile {
-                file,
-                handle: Some(handle),
-            };
-            pools.push(hash(blob, digest, net.sender()).map_err(text)?);
+            hashers.finish(&digest, &file, &handle);
         }
         PullAction::Commit { digest } => files.commit(&digest).await.map_err(text)?,
-        PullAction::Discard { digest } => files.discard(&digest).await.map_err(text)?,
+        PullAction::Discard { digest } => {
+            hashers.forget(&digest);
+            files.discard(&digest).await.map_err(text)?
+        }
         PullAction::WriteManifest { name, bytes } => {
             files.write_manifest(&name, &bytes).await.map_err(text)?
         }
         PullAction::Finished(_) => {}
     }
     Ok(())
-}
-
-/// Hashes a finished partial file in a worker; the answer comes as an event.
-fn hash(
-    file: BlobFile,
-    digest: Digest,
-    tx: UnboundedSender<NetEvent>,
-) -> Result<HashPool, crate::web::js::WebError> {
-    HashPool::start(vec![(0, file)], 1, move |event| {
-        let result = match event {
-            PoolEvent::Hashed { hex, bytes, .. } => Digest::parse(&format!("sha256:{hex}"))
-                .map(|d| (d, bytes))
-                .map_err(|e| e.to_string()),
-            PoolEvent::Failed { message, .. } => Err(message),
-            _ => return,
-        };
-        let _ = tx.unbounded_send(NetEvent::Verified(digest.clone(), result));
-    })
 }
 
 /// Pulls into the staging folder, packs the model into `target`, then

@@ -32,13 +32,25 @@ thread_local! {
     static CANCELS: RefCell<HashMap<u32, CancelFlag>> = RefCell::default();
 }
 
+/// Progress reaches the page at most this often (each report re-renders
+/// the panel, on the thread that also reads the network); a new step and
+/// the end always go at once.
+const PROGRESS_EVERY_MS: f64 = 200.0;
+
 fn emitter(on_event: js_sys::Function) -> Emit {
+    let last = RefCell::new((f64::NEG_INFINITY, String::new()));
     Rc::new(move |event: EngineEvent| {
-        if let EngineEvent::Progress(TransferRun {
-            id, ended: Some(_), ..
-        }) = &event
-        {
-            CANCELS.with(|c| c.borrow_mut().remove(id));
+        if let EngineEvent::Progress(run) = &event {
+            if run.ended.is_some() {
+                CANCELS.with(|c| c.borrow_mut().remove(&run.id));
+            } else {
+                let mut last = last.borrow_mut();
+                let now = now_ms();
+                if now - last.0 < PROGRESS_EVERY_MS && last.1 == run.step {
+                    return;
+                }
+                *last = (now, run.step.clone());
+            }
         }
         if let Ok(json) = serde_json::to_string(&event) {
             let _ = on_event.call1(&JsValue::NULL, &json.into());
@@ -63,6 +75,15 @@ fn ended_early(emit: &Emit, id: u32, kind: Kind, title: String, ended: Ended) {
     emit(EngineEvent::Progress(run));
 }
 
+/// Parts in flight and part size of a pull when the user sets none. Not
+/// Ollama's 16 parts of 100 MB and more: a browser opens at most 6
+/// connections to a host over HTTP/1.1 and carries every part over one
+/// connection with HTTP/2, so many parts gain little here; and parts that
+/// finish close together let the workers hash a blob in order while it
+/// downloads (they hold at most 64 MiB that arrived ahead of the prefix).
+pub const PULL_PARALLEL: usize = 4;
+pub const PULL_PART_SIZE: u64 = 16_000_000;
+
 /// Looks up or pulls. `folder`: the models folder for `PullTo::Folder`.
 #[wasm_bindgen(js_name = registryPull)]
 pub fn registry_pull(
@@ -78,12 +99,9 @@ pub fn registry_pull(
         credentials: o.credentials(),
         ..PullOptions::default()
     };
-    if let Some(size) = o.part_size {
-        (opts.min_part_size, opts.max_part_size) = (size, size);
-    }
-    if let Some(n) = o.parallel {
-        opts.concurrency = n.max(1);
-    }
+    let size = o.part_size.unwrap_or(PULL_PART_SIZE);
+    (opts.min_part_size, opts.max_part_size) = (size, size);
+    opts.concurrency = o.parallel.unwrap_or(PULL_PARALLEL).max(1);
     let emit = emitter(on_event);
     let cancel = cancel_flag(request.id);
     let id = request.id;

@@ -11,9 +11,16 @@
 //! time goes to hashing. Any other handle (a picked folder: sync handles are
 //! OPFS-only; a file locked by a writer) or no handle falls back to
 //! `File.slice().arrayBuffer()` with read-ahead.
+//!
+//! A pull hashes while it downloads ([`StreamVerifier`]): the page hands
+//! over each chunk once it is written to the partial file; the chunks that
+//! continue the in-order prefix are hashed at once, and when the file is
+//! complete only the bytes the stream did not cover are read back.
 
 use super::js::{call_method, resolve};
 use crate::core::digest::DigestVerifier;
+#[cfg(feature = "registry-module")]
+use crate::core::registry::pull::in_order::InOrder;
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -66,17 +73,25 @@ pub async fn hash_file(
         progress(bytes);
         return result(&hex, bytes, VIA_ONE_SHOT);
     }
-    if let Some(access) = match &handle {
+    hash_rest(DigestVerifier::new(), &file, handle.as_ref(), progress).await
+}
+
+/// Hashes `file` from `hasher.bytes()` to its end, on top of `hasher`.
+async fn hash_rest(
+    hasher: DigestVerifier,
+    file: &File,
+    handle: Option<&FileSystemFileHandle>,
+    progress: impl Fn(u64),
+) -> Result<JsValue, JsValue> {
+    let (hasher, via) = match match handle {
         Some(handle) => SyncReader::open(handle).await,
         None => None,
     } {
-        let hasher = access.hash(progress)?;
-        let bytes = hasher.bytes();
-        return result(hasher.finish().hex(), bytes, VIA_SYNC_HANDLE);
-    }
-    let hasher = hash_streamed(&file, progress).await?;
+        Some(access) => (access.hash(hasher, progress)?, VIA_SYNC_HANDLE),
+        None => (hash_streamed(hasher, file, progress).await?, VIA_FILE),
+    };
     let bytes = hasher.bytes();
-    result(hasher.finish().hex(), bytes, VIA_FILE)
+    result(hasher.finish().hex(), bytes, via)
 }
 
 /// A read-only sync access handle, closed when dropped (on every path out,
@@ -99,10 +114,13 @@ impl SyncReader {
             .map(Self)
     }
 
-    /// Reads from the start to the end of the file straight into a WASM
-    /// buffer, hashing each chunk.
-    fn hash(&self, progress: impl Fn(u64)) -> Result<DigestVerifier, JsValue> {
-        let mut hasher = DigestVerifier::new();
+    /// Reads from `hasher.bytes()` to the end of the file straight into a
+    /// WASM buffer, hashing each chunk.
+    fn hash(
+        &self,
+        mut hasher: DigestVerifier,
+        progress: impl Fn(u64),
+    ) -> Result<DigestVerifier, JsValue> {
         let mut buffer = vec![0u8; HASH_CHUNK];
         let options = FileSystemReadWriteOptions::new();
         loop {
@@ -133,14 +151,17 @@ fn start_read(file: &File, offset: u64, len: usize) -> Result<JsFuture, JsValue>
     Ok(JsFuture::from(blob.array_buffer()))
 }
 
-/// Hashes `file` through `File.slice().arrayBuffer()`; the next chunk is
-/// being read while the current one is hashed.
-async fn hash_streamed(file: &File, progress: impl Fn(u64)) -> Result<DigestVerifier, JsValue> {
+/// Hashes `file` from `hasher.bytes()` through `File.slice().arrayBuffer()`;
+/// the next chunk is being read while the current one is hashed.
+async fn hash_streamed(
+    mut hasher: DigestVerifier,
+    file: &File,
+    progress: impl Fn(u64),
+) -> Result<DigestVerifier, JsValue> {
     let size = file.size() as u64;
-    let mut hasher = DigestVerifier::new();
     let mut buffer = vec![0u8; HASH_CHUNK];
-    let mut pending = (size > 0)
-        .then(|| start_read(file, 0, HASH_CHUNK))
+    let mut pending = (size > hasher.bytes())
+        .then(|| start_read(file, hasher.bytes(), HASH_CHUNK))
         .transpose()?;
     while let Some(read) = pending.take() {
         let array = Uint8Array::new(&read.await?);
@@ -187,4 +208,66 @@ impl Sha256Stream {
     pub fn finish(self) -> String {
         self.inner.finish().hex().to_string()
     }
+}
+
+/// A blob hashed while a pull downloads it (one per partial file, in a
+/// pull worker: `pull-worker.js`, registry module only): `add` each chunk once it is written, in any order; then
+/// [`finish_stream`] with the complete file.
+#[cfg(feature = "registry-module")]
+#[wasm_bindgen]
+pub struct StreamVerifier {
+    order: InOrder<Uint8Array>,
+    hasher: DigestVerifier,
+    buffer: Vec<u8>,
+}
+
+#[cfg(feature = "registry-module")]
+#[wasm_bindgen]
+impl StreamVerifier {
+    /// Holds at most `budget` bytes of chunks that arrive ahead of the
+    /// in-order prefix.
+    #[wasm_bindgen(constructor)]
+    pub fn new(budget: f64) -> Self {
+        Self {
+            order: InOrder::new(budget as u64),
+            hasher: DigestVerifier::new(),
+            buffer: Vec::new(),
+        }
+    }
+
+    /// The chunk written at `offset` of the partial file.
+    pub fn add(&mut self, offset: f64, chunk: Uint8Array) {
+        let len = u64::from(chunk.length());
+        for ready in self.order.push(offset as u64, len, chunk) {
+            let n = ready.length() as usize;
+            self.buffer.resize(n, 0);
+            ready.copy_to(&mut self.buffer[..n]);
+            self.hasher.update(&self.buffer[..n]);
+        }
+        if self.order.is_broken() {
+            self.hasher = DigestVerifier::new();
+        }
+    }
+
+    /// Bytes hashed in order so far.
+    pub fn hashed(&self) -> f64 {
+        self.hasher.bytes() as f64
+    }
+}
+
+/// The complete partial file of `stream`'s blob: hashes the bytes the
+/// stream did not cover and resolves like `hashFile`.
+#[cfg(feature = "registry-module")]
+#[wasm_bindgen(js_name = finishStream)]
+pub async fn finish_stream(
+    stream: StreamVerifier,
+    file: File,
+    handle: Option<FileSystemFileHandle>,
+    on_progress: Function,
+) -> Result<JsValue, JsValue> {
+    let progress = |bytes: u64| {
+        let _ = on_progress.call1(&JsValue::NULL, &JsValue::from_f64(bytes as f64));
+    };
+    debug_assert_eq!(stream.hasher.bytes(), stream.order.resume_at());
+    hash_rest(stream.hasher, &file, handle.as_ref(), progress).await
 }

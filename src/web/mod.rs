@@ -18,3 +18,4 @@ pub mod registry_net;
 pub mod save;
 pub mod store_writer;
 pub mod stream_download;
+pub mod stream_hash;

@@ -4,11 +4,14 @@
 //! handed back to the machine by [`Net::deliver`]: each request runs as its
 //! own task with `fetch`, a body the machine wants written goes to the
 //! blob's partial file 4 MiB at a time, and a head or a body read that
-//! waits longer than the stall timeout is reported as a stall.
+//! waits longer than the stall timeout is reported as a stall. Each write,
+//! once done, is handed to the pull's [`StreamHashers`] (when it has them),
+//! so blobs are hashed while they download.
 
 use super::fetch::{send, BodyStream, FetchError};
 use super::js::WebError;
 use super::pull_files::PullFiles;
+use super::stream_hash::StreamHashers;
 use crate::core::digest::Digest;
 use crate::core::registry::{
     Body, BodyTarget, Exchange, HttpRequest, HttpResponse, RequestId, TransportError,
@@ -49,6 +52,7 @@ pub type BlobFiles = Rc<dyn Fn(&Digest) -> Option<File>>;
 struct Shared {
     tx: mpsc::UnboundedSender<NetEvent>,
     files: Option<PullFiles>,
+    hashers: Option<StreamHashers>,
     uploads: Option<BlobFiles>,
     stall_ms: u32,
     /// Set when the browser blocked a request for want of CORS headers.
@@ -70,6 +74,7 @@ impl Net {
             shared: Shared {
                 tx,
                 files,
+                hashers: None,
                 uploads,
                 stall_ms,
                 blocked: Rc::default(),
@@ -77,6 +82,11 @@ impl Net {
             rx,
             aborts: HashMap::new(),
         }
+    }
+
+    /// Hands every body write to `hashers` once it is done.
+    pub fn hash_writes(&mut self, hashers: StreamHashers) {
+        self.shared.hashers = Some(hashers);
     }
 
     pub fn sender(&self) -> mpsc::UnboundedSender<NetEvent> {
@@ -254,7 +264,7 @@ impl Shared {
             self.emit(NetEvent::Local("no folder to write into".into()));
             return Err(FetchError::Aborted);
         };
-        let buffer = Uint8Array::new_with_length(WRITE_BUFFER);
+        let mut buffer = Uint8Array::new_with_length(WRITE_BUFFER);
         let (mut fill, mut position, mut left) = (0u32, offset, len);
         while left > 0 {
             let chunk = match self.next(stream).await {
@@ -262,7 +272,7 @@ impl Shared {
                 Ok(None) => break,
                 Err(e) => {
                     // Keep what did arrive: the retry starts after it.
-                    self.flush(id, files, digest, &buffer, &mut fill, &mut position)
+                    self.flush(id, files, digest, &mut buffer, &mut fill, &mut position)
                         .await?;
                     return Err(e);
                 }
@@ -276,7 +286,7 @@ impl Shared {
                 fill += take;
                 chunk = chunk.subarray(take, chunk.length());
                 if fill == WRITE_BUFFER {
-                    self.flush(id, files, digest, &buffer, &mut fill, &mut position)
+                    self.flush(id, files, digest, &mut buffer, &mut fill, &mut position)
                         .await?;
                 }
             }
@@ -284,7 +294,7 @@ impl Shared {
         if left == 0 {
             stream.cancel();
         }
-        self.flush(id, files, digest, &buffer, &mut fill, &mut position)
+        self.flush(id, files, digest, &mut buffer, &mut fill, &mut position)
             .await
     }
 
@@ -293,7 +303,7 @@ impl Shared {
         id: RequestId,
         files: &PullFiles,
         digest: &Digest,
-        buffer: &Uint8Array,
+        buffer: &mut Uint8Array,
         fill: &mut u32,
         position: &mut u64,
     ) -> Result<(), FetchError> {
@@ -310,9 +320,18 @@ impl Shared {
             )));
             return Err(FetchError::Aborted);
         }
+        if let Some(hashers) = &self.hashers {
+            // The bytes move to the hasher (before `Written`, so they are
+            // there before the machine asks for the digest).
+            hashers.chunk(digest, *position, buffer, *fill);
+            *buffer = Uint8Array::new_with_length(WRITE_BUFFER);
+        }
         self.emit(NetEvent::Written(id, u64::from(*fill)));
         *position += u64::from(*fill);
         *fill = 0;
+        if let Some(hashers) = &self.hashers {
+            hashers.room(digest).await;
+        }
         Ok(())
     }
 }

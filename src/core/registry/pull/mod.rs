@@ -8,6 +8,7 @@
 //!
 //! [`Exchange`]: super::http::Exchange
 
+pub mod in_order;
 mod machine;
 pub mod parts;
 #[cfg(test)]

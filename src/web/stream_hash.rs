@@ -1,0 +1,298 @@
+//! Hashing blobs while a pull downloads them. In: per blob, `begin` when its
+//! partial file opens, each chunk once it is written (its offset and the
+//! buffer, whose bytes move to a worker), then `finish` with the complete
+//! file — or `forget` when the file is discarded. Out: the blob's digest and
+//! size, or why not, on the callback.
+//!
+//! Pull workers ([`WORKER_SCRIPT`], [`super::hash_worker::StreamVerifier`])
+//! hash in file order what arrives in order, hold a bounded amount that
+//! arrives ahead, and read back from the file only what the chunks did not
+//! cover. [`StreamHashers::room`] holds a writer back while its worker is
+//! behind, so memory stays bounded when the network outruns the hash.
+
+use super::js::{prop, prop_string};
+use crate::core::digest::Digest;
+use futures_channel::oneshot;
+use futures_util::future::select;
+use gloo::timers::future::TimeoutFuture;
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use web_sys::{File, FileSystemFileHandle, MessageEvent, Worker, WorkerOptions, WorkerType};
+
+/// The worker script, next to index.html in `dist/`; it loads the registry
+/// module.
+pub const WORKER_SCRIPT: &str = "pull-worker.js";
+
+/// Bytes a worker may hold of chunks that arrived ahead of the in-order
+/// prefix (parallel parts): about the parts in flight, at the browser's
+/// default part size.
+const HELD_BUDGET: u64 = 64 << 20;
+/// Bytes handed to a worker and not yet taken before writers wait.
+const BEHIND_LIMIT: u64 = 32 << 20;
+
+/// Called with a blob's digest and what its file hashed to (digest, bytes).
+pub type OnHashed = Rc<dyn Fn(Digest, Result<(Digest, u64), String>)>;
+
+struct Inner {
+    size: usize,
+    workers: Vec<Worker>,
+    /// Per worker: bytes posted and not yet taken.
+    behind: Vec<u64>,
+    /// Blob → (worker, stream id), from `begin` until `finish`/`forget`.
+    streams: HashMap<Digest, (usize, u32)>,
+    /// Stream ids whose digest is awaited.
+    waiting: HashMap<u32, Digest>,
+    next_id: u32,
+    on_hashed: OnHashed,
+    wake: Vec<oneshot::Sender<()>>,
+    handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
+    failed: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct StreamHashers {
+    inner: Rc<RefCell<Inner>>,
+}
+
+fn message(id: u32, kind: &str) -> Object {
+    let m = Object::new();
+    let _ = Reflect::set(&m, &"id".into(), &id.into());
+    let _ = Reflect::set(&m, &"type".into(), &kind.into());
+    m
+}
+
+fn set(m: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(m, &key.into(), value);
+}
+
+impl StreamHashers {
+    /// Up to `size` workers, started as blobs begin.
+    pub fn new(size: usize, on_hashed: OnHashed) -> Self {
+        Self {
+            inner: Rc::new(RefCell::new(Inner {
+                size: size.max(1),
+                workers: Vec::new(),
+                behind: Vec::new(),
+                streams: HashMap::new(),
+                waiting: HashMap::new(),
+                next_id: 0,
+                on_hashed,
+                wake: Vec::new(),
+                handlers: Vec::new(),
+                failed: None,
+            })),
+        }
+    }
+
+    /// A new stream id and the worker that takes it (started if need be).
+    fn assign(&self) -> Result<(usize, u32), String> {
+        let (index, id, spawn) = {
+            let mut inner = self.inner.borrow_mut();
+            if let Some(why) = &inner.failed {
+                return Err(why.clone());
+            }
+            let id = inner.next_id;
+            inner.next_id += 1;
+            let index = id as usize % inner.size;
+            (index, id, index >= inner.workers.len())
+        };
+        if spawn {
+            self.spawn().map_err(|e| self.fail(e))?;
+        }
+        Ok((index, id))
+    }
+
+    fn spawn(&self) -> Result<(), String> {
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options(WORKER_SCRIPT, &options)
+            .map_err(|e| super::js::WebError::from_js(&e).to_string())?;
+        let index = self.inner.borrow().workers.len();
+        let this = self.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            this.on_message(index, &e.data())
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let this = self.clone();
+        let on_error = Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| {
+            this.fail(
+                "a hashing worker stopped (is pull-worker.js served next to the app?)".into(),
+            );
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let mut inner = self.inner.borrow_mut();
+        inner.workers.push(worker);
+        inner.behind.push(0);
+        inner.handlers.extend([on_message, on_error]);
+        Ok(())
+    }
+
+    fn post(&self, index: usize, m: &Object, transfer: Option<&JsValue>) {
+        let posted = {
+            let inner = self.inner.borrow();
+            let Some(worker) = inner.workers.get(index) else {
+                return;
+            };
+            match transfer {
+                Some(t) => worker.post_message_with_transfer(m, &Array::of1(t)),
+                None => worker.post_message(m),
+            }
+        };
+        if let Err(e) = posted {
+            self.fail(super::js::WebError::from_js(&e).to_string());
+        }
+    }
+
+    /// The partial file of `digest` was opened: its chunks follow.
+    pub fn begin(&self, digest: &Digest) {
+        self.forget(digest);
+        let Ok((index, id)) = self.assign() else {
+            return;
+        };
+        let m = message(id, "stream");
+        set(&m, "budget", &(HELD_BUDGET as f64).into());
+        self.post(index, &m, None);
+        self.inner
+            .borrow_mut()
+            .streams
+            .insert(digest.clone(), (index, id));
+    }
+
+    /// `len` bytes of `buffer` were written at `offset` of `digest`'s
+    /// partial file. The buffer's memory moves to the worker: the caller
+    /// must not use it again.
+    pub fn chunk(&self, digest: &Digest, offset: u64, buffer: &Uint8Array, len: u32) {
+        let Some((index, id)) = self.inner.borrow().streams.get(digest).copied() else {
+            return;
+        };
+        let m = message(id, "chunk");
+        set(&m, "offset", &(offset as f64).into());
+        set(&m, "len", &len.into());
+        let data: JsValue = buffer.buffer().into();
+        set(&m, "data", &data);
+        if let Some(behind) = self.inner.borrow_mut().behind.get_mut(index) {
+            *behind += u64::from(len);
+        }
+        self.post(index, &m, Some(&data));
+    }
+
+    /// Waits while the worker hashing `digest` is far behind.
+    pub async fn room(&self, digest: &Digest) {
+        loop {
+            let (tx, rx) = oneshot::channel();
+            {
+                let mut inner = self.inner.borrow_mut();
+                let index = match inner.streams.get(digest) {
+                    Some((index, _)) if inner.failed.is_none() => *index,
+                    _ => return,
+                };
+                if inner.behind.get(index).copied().unwrap_or(0) <= BEHIND_LIMIT {
+                    return;
+                }
+                inner.wake.push(tx);
+            }
+            // A worker answers every chunk; the timer only guards the loop.
+            select(rx, TimeoutFuture::new(1_000)).await;
+        }
+    }
+
+    /// The partial file of `digest` is complete: hash what its chunks did
+    /// not cover (all of it when no stream ran); the answer comes through
+    /// the callback.
+    pub fn finish(&self, digest: &Digest, file: &File, handle: &FileSystemFileHandle) {
+        let started = self.inner.borrow_mut().streams.remove(digest);
+        let assigned = match started {
+            Some(s) => Ok((s, "finish")),
+            None => self.assign().map(|s| (s, "hash")),
+        };
+        let ((index, id), kind) = match assigned {
+            Ok(a) => a,
+            Err(why) => return (self.inner.borrow().on_hashed.clone())(digest.clone(), Err(why)),
+        };
+        let m = message(id, kind);
+        set(&m, "file", file);
+        set(&m, "handle", handle);
+        self.inner.borrow_mut().waiting.insert(id, digest.clone());
+        self.post(index, &m, None);
+    }
+
+    /// The partial file of `digest` is gone (discarded, or opened afresh).
+    pub fn forget(&self, digest: &Digest) {
+        let started = self.inner.borrow_mut().streams.remove(digest);
+        if let Some((index, id)) = started {
+            self.post(index, &message(id, "drop"), None);
+        }
+    }
+
+    fn wake_writers(&self) {
+        let wake = std::mem::take(&mut self.inner.borrow_mut().wake);
+        for tx in wake {
+            let _ = tx.send(());
+        }
+    }
+
+    fn on_message(&self, index: usize, data: &JsValue) {
+        let id = prop(data, "id").and_then(|v| v.as_f64()).unwrap_or(-1.0) as u32;
+        let bytes = prop(data, "bytes").and_then(|v| v.as_f64()).unwrap_or(0.0) as u64;
+        let result = match prop_string(data, "type").as_deref() {
+            Some("took") => {
+                if let Some(behind) = self.inner.borrow_mut().behind.get_mut(index) {
+                    *behind = behind.saturating_sub(bytes);
+                }
+                return self.wake_writers();
+            }
+            Some("done") => {
+                let hex = prop_string(data, "hex").unwrap_or_default();
+                Digest::parse(&format!("sha256:{hex}"))
+                    .map(|d| (d, bytes))
+                    .map_err(|e| e.to_string())
+            }
+            Some("error") => Err(prop_string(data, "message").unwrap_or_default()),
+            _ => return,
+        };
+        let (digest, on_hashed) = {
+            let mut inner = self.inner.borrow_mut();
+            (inner.waiting.remove(&id), inner.on_hashed.clone())
+        };
+        if let Some(digest) = digest {
+            on_hashed(digest, result);
+        }
+    }
+
+    /// Stops every worker; blobs waiting for a digest get `why`. Returns
+    /// `why` (for `map_err`).
+    fn fail(&self, why: String) -> String {
+        let (waiting, on_hashed) = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.failed.is_none() {
+                inner.failed = Some(why.clone());
+            }
+            for worker in &inner.workers {
+                worker.terminate();
+            }
+            inner.streams.clear();
+            (std::mem::take(&mut inner.waiting), inner.on_hashed.clone())
+        };
+        self.wake_writers();
+        for digest in waiting.into_values() {
+            on_hashed(digest, Err(why.clone()));
+        }
+        why
+    }
+
+    /// Stops every worker at once (the pull ended).
+    pub fn stop(&self) {
+        let mut inner = self.inner.borrow_mut();
+        inner.failed = Some("the pull ended".into());
+        inner.waiting.clear();
+        inner.streams.clear();
+        for worker in &inner.workers {
+            worker.terminate();
+        }
+        drop(inner);
+        self.wake_writers();
+    }
+}
