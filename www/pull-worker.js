@@ -1,29 +1,34 @@
-// Pull worker: hashes a pull's blobs while they download
+// Pull worker: writes and hashes a pull's blobs while they download
 // (src/web/stream_hash.rs drives it; StreamVerifier in
 // src/web/hash_worker.rs), with the registry module's WASM SHA-256. What
 // arrives in order is hashed at once; the rest is read back from the
-// complete partial file (a sync access handle for OPFS files, else the File).
-// Messages in:
-//   { id, type: 'hash', file, handle? }   hash a whole file;
+// complete partial file. In the Origin Private File System the worker also
+// writes the partial file itself, through a sync access handle: no round
+// trip through the browser process, and each byte is in the file as soon as
+// it is written (a closed tab loses nothing).
+// Messages in (`seq`: answered { type: 'ack', seq, ok, message? }):
 //   { id, type: 'stream', budget }        a pull starts a blob's partial file;
-//   { id, type: 'chunk', offset, data, len }  `len` bytes of `data` (an
-//                                         ArrayBuffer, moved here) written at
-//                                         `offset`, answered
-//                                         { id, type: 'took', bytes };
+//   { id, seq, type: 'open', handle, size }  open it for writes here (fails
+//                                         outside OPFS: the page then writes);
+//   { id, seq, type: 'write', offset, data, len }  write `len` bytes of `data`
+//                                         (an ArrayBuffer, moved here) at
+//                                         `offset`, then hash them;
+//   { id, type: 'chunk', offset, data, len }  the page wrote them: hash only,
+//                                         answered { id, type: 'took', bytes };
+//   { id, seq, type: 'close' }            flush and close the partial file;
+//   { id, seq, type: 'drop' }             close it and forget the stream;
 //   { id, type: 'finish', file, handle? } the partial file is complete: hash
 //                                         what the chunks did not cover;
-//   { id, type: 'drop' }                  forget the stream.
-// Out: { id, type: 'progress', bytes }, { id, type: 'done', hex, bytes, via }
-// or { id, type: 'error', message }.
+//   { id, type: 'hash', file, handle? }   hash a whole file.
+// Out besides acks: { id, type: 'progress', bytes },
+// { id, type: 'done', hex, bytes, via } or { id, type: 'error', message }.
 import init, { hashFile, StreamVerifier, finishStream } from './registry/ollama_pack.js';
 
 const ready = init();
+/** id → { verifier, access } */
 const streams = new Map();
 
-// Progress at most every 500 ms: each message re-renders the page, and on a
-// 2-core machine with a worker per core that time is taken from the hashing
-// (measured: 0.71 → 0.56 CPU-s of page, compositor and browser work per
-// 1 GiB verify with 2 workers, going from 200 to 500 ms).
+// Progress at most every 500 ms (each message re-renders the page).
 function progressOf(id) {
   let last = 0;
   return (bytes) => {
@@ -34,10 +39,10 @@ function progressOf(id) {
   };
 }
 
-async function hash(id, file, handle, stream) {
+async function hash(id, file, handle, verifier) {
   try {
-    const result = stream
-      ? await finishStream(stream, file, handle, progressOf(id))
+    const result = verifier
+      ? await finishStream(verifier, file, handle, progressOf(id))
       : await hashFile(file, handle, progressOf(id));
     self.postMessage({ id, type: 'done', hex: result.hex, bytes: result.bytes, via: result.via });
   } catch (error) {
@@ -45,28 +50,75 @@ async function hash(id, file, handle, stream) {
   }
 }
 
+function closeAccess(stream) {
+  if (!stream?.access) return;
+  const access = stream.access;
+  stream.access = null;
+  access.flush();
+  access.close();
+}
+
+async function answer(seq, work) {
+  try {
+    await work();
+    self.postMessage({ type: 'ack', seq, ok: true });
+  } catch (error) {
+    self.postMessage({ type: 'ack', seq, ok: false, message: String(error?.message ?? error) });
+  }
+}
+
 self.onmessage = async (event) => {
-  const { id, type, file, handle } = event.data;
+  const { id, seq, type, file, handle } = event.data;
   await ready;
+  const stream = streams.get(id);
   switch (type) {
     case 'stream':
-      streams.set(id, new StreamVerifier(event.data.budget));
+      streams.set(id, { verifier: new StreamVerifier(event.data.budget), access: null });
       return;
+    case 'open':
+      return answer(seq, async () => {
+        if (!stream) throw new Error('no such stream');
+        stream.access = await handle.createSyncAccessHandle();
+        stream.access.truncate(event.data.size);
+      });
+    case 'write': {
+      const { offset, data, len } = event.data;
+      const bytes = new Uint8Array(data, 0, len);
+      let wrote = false;
+      await answer(seq, () => {
+        if (!stream?.access) throw new Error('the partial file is not open');
+        let at = 0;
+        while (at < len) {
+          const n = stream.access.write(bytes.subarray(at), { at: offset + at });
+          if (n <= 0) throw new Error('the browser wrote nothing (is the disk full?)');
+          at += n;
+        }
+        wrote = true;
+      });
+      if (wrote) stream.verifier.add(offset, bytes);
+      return;
+    }
     case 'chunk': {
       const { offset, data, len } = event.data;
-      streams.get(id)?.add(offset, new Uint8Array(data, 0, len));
+      stream?.verifier.add(offset, new Uint8Array(data, 0, len));
       self.postMessage({ id, type: 'took', bytes: len });
       return;
     }
+    case 'close':
+      return answer(seq, () => closeAccess(stream));
     case 'drop':
-      streams.get(id)?.free();
+      return answer(seq, () => {
+        streams.delete(id);
+        try {
+          closeAccess(stream);
+        } finally {
+          stream?.verifier.free();
+        }
+      });
+    case 'finish':
       streams.delete(id);
-      return;
-    case 'finish': {
-      const stream = streams.get(id);
-      streams.delete(id);
-      return hash(id, file, handle, stream);
-    }
+      closeAccess(stream);
+      return hash(id, file, handle, stream?.verifier);
     default:
       return hash(id, file, handle);
   }

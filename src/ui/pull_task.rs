@@ -53,8 +53,6 @@ pub struct PullJob {
 }
 
 type Report<'a> = &'a dyn Fn(&TransferRun);
-/// The folder a pull writes and the workers that hash its blobs.
-type Files<'a> = (&'a PullFiles, &'a StreamHashers);
 
 pub fn start(emit: Emit, job: PullJob, cancel: CancelFlag) {
     let kind = match job.destination {
@@ -162,11 +160,7 @@ async fn pull_into(
     run: &mut TransferRun,
     report: Report<'_>,
 ) -> Result<(PullSummary, PullFiles), Ended> {
-    let files = PullFiles::new(models).await.map_err(|e| Ended::Failed {
-        message: format!("could not write into the folder: {e}"),
-        blocked: None,
-    })?;
-    let mut net = Net::new(Some(files.clone()), None, STALL_MS);
+    let mut net = Net::new(None, None, STALL_MS);
     let tx = net.sender();
     let hashers = StreamHashers::new(
         default_pool_size(),
@@ -174,19 +168,18 @@ async fn pull_into(
             let _ = tx.unbounded_send(NetEvent::Verified(digest, result));
         }),
     );
-    net.hash_writes(hashers.clone());
-    let result = drive(
-        machine,
-        &mut net,
-        Some((&files, &hashers)),
-        cancel,
-        run,
-        report,
-    )
-    .await;
-    hashers.stop();
+    let files = PullFiles::new(models, hashers.clone())
+        .await
+        .map_err(|e| Ended::Failed {
+            message: format!("could not write into the folder: {e}"),
+            blocked: None,
+        })?;
+    net.write_into(files.clone());
+    let result = drive(machine, &mut net, Some(&files), cancel, run, report).await;
     // Whatever happened, commit what was written (a later pull resumes).
-    if let Err(e) = files.close_all().await {
+    let closed = files.close_all().await;
+    hashers.stop();
+    if let Err(e) = closed {
         return Err(Ended::Failed {
             message: format!("could not save the download's progress: {e}"),
             blocked: None,
@@ -203,7 +196,7 @@ async fn pull_into(
 async fn drive(
     machine: &mut Pull,
     net: &mut Net,
-    files: Option<Files<'_>>,
+    files: Option<&PullFiles>,
     cancel: &CancelFlag,
     run: &mut TransferRun,
     report: Report<'_>,
@@ -261,7 +254,7 @@ fn progress(machine: &Pull, run: &mut TransferRun, report: Report<'_>) {
 async fn act(
     machine: &mut Pull,
     net: &mut Net,
-    files: Option<Files<'_>>,
+    files: Option<&PullFiles>,
 ) -> Option<Result<Option<PullSummary>, String>> {
     while let Some(action) = machine.poll_action() {
         if let PullAction::Finished(result) = action {
@@ -296,7 +289,7 @@ async fn file_action(
     action: PullAction,
     machine: &mut Pull,
     net: &mut Net,
-    (files, hashers): Files<'_>,
+    files: &PullFiles,
 ) -> Result<(), String> {
     let text = |e: crate::web::js::WebError| e.to_string();
     match action {
@@ -319,18 +312,13 @@ async fn file_action(
                 .open_partial(&digest, size, resume)
                 .await
                 .map_err(text)?;
-            hashers.begin(&digest);
         }
         PullAction::SavePart { digest, record } => files.save_part(&digest, record),
         PullAction::Verify { digest, .. } => {
-            let (file, handle) = files.finished_file(&digest).await.map_err(text)?;
-            hashers.finish(&digest, &file, &handle);
+            files.verify(&digest).await.map_err(text)?;
         }
         PullAction::Commit { digest } => files.commit(&digest).await.map_err(text)?,
-        PullAction::Discard { digest } => {
-            hashers.forget(&digest);
-            files.discard(&digest).await.map_err(text)?
-        }
+        PullAction::Discard { digest } => files.discard(&digest).await.map_err(text)?,
         PullAction::WriteManifest { name, bytes } => {
             files.write_manifest(&name, &bytes).await.map_err(text)?
         }

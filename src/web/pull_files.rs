@@ -1,15 +1,21 @@
 //! The disk side of a pull, in a models folder the browser can write (a
 //! picked folder or one in OPFS). In: the pull machine's file actions.
-//! Out: `blobs/sha256-<hex>-partial` written at offsets through one
-//! writable per blob, Ollama's `-partial-N` part records beside it, the
-//! blob renamed to its final name only after its digest verified, and the
-//! manifest written last. The browser commits a writable's bytes only when
-//! it is closed, so part records are written only after their bytes are:
-//! a tab closed mid-pull leaves records that never claim more than the
-//! partial file holds.
+//! Out: `blobs/sha256-<hex>-partial` written at offsets, Ollama's
+//! `-partial-N` part records beside it, the blob renamed to its final name
+//! only after its digest verified, and the manifest written last. Every
+//! write also goes to the pull's [`StreamHashers`], which hash the blob
+//! while it downloads.
+//!
+//! In OPFS the blob's pull worker writes the partial file through a sync
+//! access handle (bytes are in the file once written); elsewhere (a picked
+//! folder) the page writes through one writable per blob, whose bytes the
+//! browser commits only when it is closed. Either way part records are
+//! written only after their bytes are committed: a tab closed mid-pull
+//! leaves records that never claim more than the partial file holds.
 
 use super::js::{call_method, resolve, WebError};
 use super::store_writer;
+use super::stream_hash::StreamHashers;
 use crate::core::digest::Digest;
 use crate::core::name::ModelName;
 use crate::core::registry::pull::parts::{partial_file_name, record_file_name};
@@ -21,9 +27,15 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{File, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetFileOptions};
 
-struct Partial {
-    writable: JsValue,
+enum Partial {
+    /// The page writes through a writable stream (committed on close).
+    Writable(JsValue),
+    /// The blob's pull worker writes through a sync access handle.
+    Worker,
 }
+
+/// Bytes per write buffer (the buffer moves to a worker after its write).
+pub const WRITE_BUFFER: u32 = 4 << 20;
 
 /// A models folder being pulled into. Cheap to clone (shared state).
 #[derive(Clone)]
@@ -33,6 +45,7 @@ pub struct PullFiles {
     open: Rc<RefCell<HashMap<Digest, Rc<Partial>>>>,
     /// Part records whose bytes are not committed yet.
     records: Rc<RefCell<HashMap<Digest, BTreeMap<usize, PartRecord>>>>,
+    hashers: StreamHashers,
 }
 
 async fn file_handle(
@@ -61,7 +74,10 @@ async fn remove(dir: &FileSystemDirectoryHandle, name: &str) -> Result<(), WebEr
 impl PullFiles {
     /// `models` is the models folder (with `manifests/` and `blobs/`, made
     /// here when missing), already granted `readwrite`.
-    pub async fn new(models: FileSystemDirectoryHandle) -> Result<Self, WebError> {
+    pub async fn new(
+        models: FileSystemDirectoryHandle,
+        hashers: StreamHashers,
+    ) -> Result<Self, WebError> {
         let blobs = store_writer::dir(&models, "blobs", true).await?;
         store_writer::dir(&models, "manifests", true).await?;
         Ok(Self {
@@ -69,6 +85,7 @@ impl PullFiles {
             blobs,
             open: Rc::default(),
             records: Rc::default(),
+            hashers,
         })
     }
 
@@ -128,22 +145,32 @@ impl PullFiles {
             self.discard(digest).await?;
         }
         let handle = file_handle(&self.blobs, &partial_file_name(digest), true).await?;
-        let options = Object::new();
-        let _ = Reflect::set(&options, &"keepExistingData".into(), &resume.into());
-        let writable = resolve(call_method(&handle, "createWritable", &[options.into()])?).await?;
-        resolve(call_method(&writable, "truncate", &[(size as f64).into()])?).await?;
+        self.hashers.begin(digest);
+        let partial = if self.hashers.open_sync(digest, &handle, size).await {
+            Partial::Worker
+        } else {
+            let options = Object::new();
+            let _ = Reflect::set(&options, &"keepExistingData".into(), &resume.into());
+            let writable =
+                resolve(call_method(&handle, "createWritable", &[options.into()])?).await?;
+            resolve(call_method(&writable, "truncate", &[(size as f64).into()])?).await?;
+            Partial::Writable(writable)
+        };
         self.open
             .borrow_mut()
-            .insert(digest.clone(), Rc::new(Partial { writable }));
+            .insert(digest.clone(), Rc::new(partial));
         Ok(())
     }
 
-    /// Writes `data` at `position` of the blob's open partial file.
+    /// Writes the first `len` bytes of `buffer` at `position` of the blob's
+    /// open partial file and hands them to its hasher. The bytes move on:
+    /// `buffer` is replaced by a fresh one of [`WRITE_BUFFER`] bytes.
     pub async fn write_at(
         &self,
         digest: &Digest,
         position: u64,
-        data: &Uint8Array,
+        buffer: &mut Uint8Array,
+        len: u32,
     ) -> Result<(), WebError> {
         let partial = self.open.borrow().get(digest).cloned().ok_or_else(|| {
             WebError::Other(format!(
@@ -151,13 +178,22 @@ impl PullFiles {
                 partial_file_name(digest)
             ))
         })?;
+        let moved = std::mem::replace(buffer, Uint8Array::new_with_length(WRITE_BUFFER));
+        let writable = match &*partial {
+            Partial::Worker => {
+                return (self.hashers.write(digest, position, &moved, len).await)
+                    .map_err(WebError::Other)
+            }
+            Partial::Writable(writable) => writable,
+        };
         let command = Object::new();
         let _ = Reflect::set(&command, &"type".into(), &"write".into());
         let _ = Reflect::set(&command, &"position".into(), &(position as f64).into());
-        let _ = Reflect::set(&command, &"data".into(), data);
-        resolve(call_method(&partial.writable, "write", &[command.into()])?)
-            .await
-            .map(drop)
+        let _ = Reflect::set(&command, &"data".into(), &moved.subarray(0, len));
+        resolve(call_method(writable, "write", &[command.into()])?).await?;
+        self.hashers.chunk(digest, position, &moved, len);
+        self.hashers.room(digest).await;
+        Ok(())
     }
 
     /// Remembers a part record; it is written once its bytes are.
@@ -173,8 +209,16 @@ impl PullFiles {
     /// the records that describe them.
     async fn close(&self, digest: &Digest) -> Result<(), WebError> {
         let partial = self.open.borrow_mut().remove(digest);
-        if let Some(partial) = partial {
-            resolve(call_method(&partial.writable, "close", &[])?).await?;
+        match partial.as_deref() {
+            Some(Partial::Writable(writable)) => {
+                resolve(call_method(writable, "close", &[])?).await?;
+            }
+            Some(Partial::Worker) => self
+                .hashers
+                .close_sync(digest)
+                .await
+                .map_err(WebError::Other)?,
+            None => {}
         }
         let records = self.records.borrow_mut().remove(digest).unwrap_or_default();
         for record in records.values() {
@@ -199,13 +243,21 @@ impl PullFiles {
 
     /// The finished partial file, closed, to be hashed (its handle too:
     /// in OPFS a worker reads it through a sync access handle).
-    pub async fn finished_file(
+    async fn finished_file(
         &self,
         digest: &Digest,
     ) -> Result<(File, FileSystemFileHandle), WebError> {
         self.close(digest).await?;
         let handle = file_handle(&self.blobs, &partial_file_name(digest), false).await?;
         Ok((file_of(&handle).await?, handle))
+    }
+
+    /// The partial file is complete: it is closed and its hasher finishes
+    /// (the digest comes through the hashers' callback).
+    pub async fn verify(&self, digest: &Digest) -> Result<(), WebError> {
+        let (file, handle) = self.finished_file(digest).await?;
+        self.hashers.finish(digest, &file, &handle);
+        Ok(())
     }
 
     /// Verified: the partial file takes the blob's name; records go.
@@ -224,9 +276,11 @@ impl PullFiles {
     /// Wrong content (or a fresh start): the partial file and records go.
     pub async fn discard(&self, digest: &Digest) -> Result<(), WebError> {
         let partial = self.open.borrow_mut().remove(digest);
-        if let Some(partial) = partial {
-            let _ = resolve(call_method(&partial.writable, "abort", &[])?).await;
+        if let Some(Partial::Writable(writable)) = partial.as_deref() {
+            let _ = resolve(call_method(writable, "abort", &[])?).await;
         }
+        // The worker lets go of the file (and of its hash) before it goes.
+        let _ = self.hashers.forget(digest).await;
         self.records.borrow_mut().remove(digest);
         remove(&self.blobs, &partial_file_name(digest)).await?;
         self.remove_records(digest).await

@@ -4,14 +4,11 @@
 //! handed back to the machine by [`Net::deliver`]: each request runs as its
 //! own task with `fetch`, a body the machine wants written goes to the
 //! blob's partial file 4 MiB at a time, and a head or a body read that
-//! waits longer than the stall timeout is reported as a stall. Each write,
-//! once done, is handed to the pull's [`StreamHashers`] (when it has them),
-//! so blobs are hashed while they download.
+//! waits longer than the stall timeout is reported as a stall.
 
 use super::fetch::{send, BodyStream, FetchError};
 use super::js::WebError;
-use super::pull_files::PullFiles;
-use super::stream_hash::StreamHashers;
+use super::pull_files::{PullFiles, WRITE_BUFFER};
 use crate::core::digest::Digest;
 use crate::core::registry::{
     Body, BodyTarget, Exchange, HttpRequest, HttpResponse, RequestId, TransportError,
@@ -27,9 +24,6 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{AbortController, File};
-
-/// Bytes gathered from the network before one write to the partial file.
-const WRITE_BUFFER: u32 = 4 << 20;
 
 pub enum NetEvent {
     Head(RequestId, HttpResponse, oneshot::Sender<BodyTarget>),
@@ -52,7 +46,6 @@ pub type BlobFiles = Rc<dyn Fn(&Digest) -> Option<File>>;
 struct Shared {
     tx: mpsc::UnboundedSender<NetEvent>,
     files: Option<PullFiles>,
-    hashers: Option<StreamHashers>,
     uploads: Option<BlobFiles>,
     stall_ms: u32,
     /// Set when the browser blocked a request for want of CORS headers.
@@ -74,7 +67,6 @@ impl Net {
             shared: Shared {
                 tx,
                 files,
-                hashers: None,
                 uploads,
                 stall_ms,
                 blocked: Rc::default(),
@@ -84,9 +76,9 @@ impl Net {
         }
     }
 
-    /// Hands every body write to `hashers` once it is done.
-    pub fn hash_writes(&mut self, hashers: StreamHashers) {
-        self.shared.hashers = Some(hashers);
+    /// Bodies the machine wants written go to `files`.
+    pub fn write_into(&mut self, files: PullFiles) {
+        self.shared.files = Some(files);
     }
 
     pub fn sender(&self) -> mpsc::UnboundedSender<NetEvent> {
@@ -310,28 +302,16 @@ impl Shared {
         if *fill == 0 {
             return Ok(());
         }
-        if let Err(e) = files
-            .write_at(digest, *position, &buffer.subarray(0, *fill))
-            .await
-        {
+        if let Err(e) = files.write_at(digest, *position, buffer, *fill).await {
             self.emit(NetEvent::Local(format!(
                 "could not write {}: {e}",
                 digest.blob_file_name()
             )));
             return Err(FetchError::Aborted);
         }
-        if let Some(hashers) = &self.hashers {
-            // The bytes move to the hasher (before `Written`, so they are
-            // there before the machine asks for the digest).
-            hashers.chunk(digest, *position, buffer, *fill);
-            *buffer = Uint8Array::new_with_length(WRITE_BUFFER);
-        }
         self.emit(NetEvent::Written(id, u64::from(*fill)));
         *position += u64::from(*fill);
         *fill = 0;
-        if let Some(hashers) = &self.hashers {
-            hashers.room(digest).await;
-        }
         Ok(())
     }
 }

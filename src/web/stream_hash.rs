@@ -1,8 +1,10 @@
-//! Hashing blobs while a pull downloads them. In: per blob, `begin` when its
-//! partial file opens, each chunk once it is written (its offset and the
-//! buffer, whose bytes move to a worker), then `finish` with the complete
-//! file — or `forget` when the file is discarded. Out: the blob's digest and
-//! size, or why not, on the callback.
+//! Hashing blobs while a pull downloads them, and in OPFS writing them too.
+//! In: per blob, `begin` when its partial file opens, perhaps `open_sync`
+//! (the worker writes the file through a sync access handle: OPFS only),
+//! each chunk — to `write` there, or once the page wrote it, as a `chunk`
+//! (its bytes move to the worker) — then `finish` with the complete file,
+//! or `forget` when the file is discarded. Out: the blob's digest and size,
+//! or why not, on the callback.
 //!
 //! Pull workers ([`WORKER_SCRIPT`], [`super::hash_worker::StreamVerifier`])
 //! hash in file order what arrives in order, hold a bounded amount that
@@ -50,6 +52,9 @@ struct Inner {
     wake: Vec<oneshot::Sender<()>>,
     handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
     failed: Option<String>,
+    /// Messages awaiting the worker's ack, by sequence number.
+    calls: HashMap<u32, oneshot::Sender<Result<(), String>>>,
+    next_seq: u32,
 }
 
 #[derive(Clone)]
@@ -83,6 +88,8 @@ impl StreamHashers {
                 wake: Vec::new(),
                 handlers: Vec::new(),
                 failed: None,
+                calls: HashMap::new(),
+                next_seq: 0,
             })),
         }
     }
@@ -148,7 +155,9 @@ impl StreamHashers {
 
     /// The partial file of `digest` was opened: its chunks follow.
     pub fn begin(&self, digest: &Digest) {
-        self.forget(digest);
+        if let Some((index, id)) = self.inner.borrow_mut().streams.remove(digest) {
+            self.post(index, &message(id, "drop"), None);
+        }
         let Ok((index, id)) = self.assign() else {
             return;
         };
@@ -219,11 +228,90 @@ impl StreamHashers {
         self.post(index, &m, None);
     }
 
-    /// The partial file of `digest` is gone (discarded, or opened afresh).
-    pub fn forget(&self, digest: &Digest) {
+    /// The partial file of `digest` is going (discarded, or opened afresh):
+    /// the worker closes it and forgets the stream.
+    pub async fn forget(&self, digest: &Digest) -> Result<(), String> {
         let started = self.inner.borrow_mut().streams.remove(digest);
-        if let Some((index, id)) = started {
-            self.post(index, &message(id, "drop"), None);
+        match started {
+            Some((index, id)) => self.call(index, message(id, "drop"), None).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Sends `m` with a sequence number; resolves with the worker's ack.
+    async fn call(
+        &self,
+        index: usize,
+        m: Object,
+        transfer: Option<&JsValue>,
+    ) -> Result<(), String> {
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut inner = self.inner.borrow_mut();
+            if let Some(why) = &inner.failed {
+                return Err(why.clone());
+            }
+            let seq = inner.next_seq;
+            inner.next_seq += 1;
+            inner.calls.insert(seq, tx);
+            set(&m, "seq", &seq.into());
+        }
+        self.post(index, &m, transfer);
+        rx.await
+            .unwrap_or_else(|_| Err("the hashing worker stopped".into()))
+    }
+
+    fn stream(&self, digest: &Digest) -> Result<(usize, u32), String> {
+        self.inner
+            .borrow()
+            .streams
+            .get(digest)
+            .copied()
+            .ok_or_else(|| format!("{digest}: no stream"))
+    }
+
+    /// Asks the worker to open `digest`'s partial file (`handle`) for its
+    /// own writes, at `size` bytes. `false` where it cannot (a picked
+    /// folder: sync access handles are OPFS-only): the page writes then.
+    pub async fn open_sync(
+        &self,
+        digest: &Digest,
+        handle: &FileSystemFileHandle,
+        size: u64,
+    ) -> bool {
+        let Ok((index, id)) = self.stream(digest) else {
+            return false;
+        };
+        let m = message(id, "open");
+        set(&m, "handle", handle);
+        set(&m, "size", &(size as f64).into());
+        self.call(index, m, None).await.is_ok()
+    }
+
+    /// Writes `len` bytes of `buffer` at `offset` of `digest`'s partial
+    /// file opened with `open_sync`, and hashes them. The buffer's memory
+    /// moves to the worker.
+    pub async fn write(
+        &self,
+        digest: &Digest,
+        offset: u64,
+        buffer: &Uint8Array,
+        len: u32,
+    ) -> Result<(), String> {
+        let (index, id) = self.stream(digest)?;
+        let m = message(id, "write");
+        set(&m, "offset", &(offset as f64).into());
+        set(&m, "len", &len.into());
+        let data: JsValue = buffer.buffer().into();
+        set(&m, "data", &data);
+        self.call(index, m, Some(&data)).await
+    }
+
+    /// Flushes and closes `digest`'s partial file opened with `open_sync`.
+    pub async fn close_sync(&self, digest: &Digest) -> Result<(), String> {
+        match self.stream(digest) {
+            Ok((index, id)) => self.call(index, message(id, "close"), None).await,
+            Err(_) => Ok(()),
         }
     }
 
@@ -238,6 +326,22 @@ impl StreamHashers {
         let id = prop(data, "id").and_then(|v| v.as_f64()).unwrap_or(-1.0) as u32;
         let bytes = prop(data, "bytes").and_then(|v| v.as_f64()).unwrap_or(0.0) as u64;
         let result = match prop_string(data, "type").as_deref() {
+            Some("ack") => {
+                let Some(seq) = prop(data, "seq").and_then(|v| v.as_f64()) else {
+                    return;
+                };
+                let seq = seq as u32;
+                let ok = prop(data, "ok").and_then(|v| v.as_bool()) == Some(true);
+                let answer = if ok {
+                    Ok(())
+                } else {
+                    Err(prop_string(data, "message").unwrap_or_default())
+                };
+                if let Some(tx) = self.inner.borrow_mut().calls.remove(&seq) {
+                    let _ = tx.send(answer);
+                }
+                return;
+            }
             Some("took") => {
                 if let Some(behind) = self.inner.borrow_mut().behind.get_mut(index) {
                     *behind = behind.saturating_sub(bytes);
@@ -274,6 +378,7 @@ impl StreamHashers {
                 worker.terminate();
             }
             inner.streams.clear();
+            inner.calls.clear();
             (std::mem::take(&mut inner.waiting), inner.on_hashed.clone())
         };
         self.wake_writers();
@@ -289,6 +394,7 @@ impl StreamHashers {
         inner.failed = Some("the pull ended".into());
         inner.waiting.clear();
         inner.streams.clear();
+        inner.calls.clear();
         for worker in &inner.workers {
             worker.terminate();
         }
