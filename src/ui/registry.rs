@@ -247,7 +247,7 @@ pub fn registry_panel(props: &Props) -> Html {
             </div>
             <details id="transfer-settings">
                 <summary>{ "Transfer settings" }</summary>
-                <label>{ "Part size (MB) " }<input id="pull-part-mb" ref={fields.part_mb.clone()} size="6" placeholder="16" /></label>
+                <label>{ "Part size (MB) " }<input id="pull-part-mb" ref={fields.part_mb.clone()} size="6" placeholder="auto" /></label>
                 <label>{ " Parallel parts " }<input id="pull-parallel" ref={fields.parallel.clone()} size="4" placeholder="4" /></label>
             </details>
             <login::LoginFields fields={fields.login.clone()} />

@@ -75,14 +75,16 @@ fn ended_early(emit: &Emit, id: u32, kind: Kind, title: String, ended: Ended) {
     emit(EngineEvent::Progress(run));
 }
 
-/// Parts in flight and part size of a pull when the user sets none. Not
+/// Requests in flight when the user sets none (several blobs at once).
+/// Each blob comes in one part unless the user sets a part size — not
 /// Ollama's 16 parts of 100 MB and more: a browser opens at most 6
 /// connections to a host over HTTP/1.1 and carries every part over one
-/// connection with HTTP/2, so many parts gain little here; and parts that
-/// finish close together let the workers hash a blob in order while it
-/// downloads (they hold at most 64 MiB that arrived ahead of the prefix).
+/// connection with HTTP/2, so parts gain little here, while one stream per
+/// blob lets its worker hash it in order as it arrives (measured on a
+/// loopback registry, 1 GiB into OPFS: one part 133 MB/s, 4 parallel parts
+/// of 64 MB 95 MB/s, of 16 MB 91 MB/s). A dropped connection still resumes
+/// from the bytes already written.
 pub const PULL_PARALLEL: usize = 4;
-pub const PULL_PART_SIZE: u64 = 16_000_000;
 
 /// Looks up or pulls. `folder`: the models folder for `PullTo::Folder`.
 #[wasm_bindgen(js_name = registryPull)]
@@ -99,8 +101,10 @@ pub fn registry_pull(
         credentials: o.credentials(),
         ..PullOptions::default()
     };
-    let size = o.part_size.unwrap_or(PULL_PART_SIZE);
-    (opts.min_part_size, opts.max_part_size) = (size, size);
+    match o.part_size {
+        Some(size) => (opts.min_part_size, opts.max_part_size) = (size, size),
+        None => (opts.part_count, opts.min_part_size, opts.max_part_size) = (1, 1, u64::MAX),
+    }
     opts.concurrency = o.parallel.unwrap_or(PULL_PARALLEL).max(1);
     let emit = emitter(on_event);
     let cancel = cancel_flag(request.id);
