@@ -1,8 +1,9 @@
 // Registry transfers in the browser when things go wrong, against real
 // components: the suite's fault-injecting proxy in front of a real
-// docker-registry (a connection dropped mid-blob, a stalled one), and a
-// registry that asks for a login behind Caddy. A dropped connection is
-// resumed from what was written; a Cancel keeps the download and the next
+// docker-registry (a connection dropped mid-blob, a stalled one, a flipped
+// byte), and a registry that asks for a login behind Caddy. A dropped
+// connection is resumed from what was written; a flipped byte is caught and
+// the blob fetched again; a Cancel keeps the download and the next
 // pull continues it (bytes counted by the proxy, ≤ 1.1× the blob); a login
 // registry refuses an anonymous look-up with a message and works once
 // signed in.
@@ -115,6 +116,20 @@ test('a connection dropped mid-blob is resumed from what was written, not starte
   const sent = await blobBytesSent();
   assert.ok(sent <= 1.1 * BIG, `${sent} bytes of blobs sent for a ${BIG}-byte model; the page says: ${text}; stats: ${JSON.stringify(await (await control("GET", "__stats__")).json())}`);
   assert.ok(sent >= BIG, 'everything was downloaded');
+});
+
+test('a byte flipped on the way is caught by the hash taken while downloading; the blob is fetched again', async () => {
+  await freshFolder('flip');
+  await control('DELETE', '__fault__');
+  await control('DELETE', '__stats__');
+  await control('POST', '__fault__', { kind: 'flip', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 200_000_000, times: 1 });
+  const [kind, text] = await pull(`${proxy.url}/team/big:v1`, 2);
+  assert.equal(kind, 'transfer-result', text);
+  assert.deepEqual((await (await control('GET', '__fault__')).json()).faults, [], 'the byte was flipped');
+  const stats = await (await control('GET', '__stats__')).json();
+  const weights = Object.entries(stats.paths).find(([p]) => p.endsWith(sha(model.weights)))[1];
+  assert.equal(weights.requests, 2, 'the corrupt download was thrown away and the blob fetched once more');
+  await assertPulled('flip');
 });
 
 test('Cancel keeps the download; pulling again continues it; a stalled transfer is cancellable', async () => {
