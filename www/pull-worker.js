@@ -20,7 +20,8 @@
 //   { id, type: 'finish', file, handle? } the partial file is complete: hash
 //                                         what the chunks did not cover;
 //   { id, type: 'hash', file, handle? }   hash a whole file.
-// Out besides acks: { id, type: 'progress', bytes },
+// Out besides acks: { type: 'spare', data } (a buffer of a write or chunk,
+// moved back for reuse), { id, type: 'progress', bytes },
 // { id, type: 'done', hex, bytes, via } or { id, type: 'error', message }.
 import init, { hashFile, StreamVerifier, finishStream } from './registry/ollama_pack.js';
 
@@ -56,6 +57,12 @@ function closeAccess(stream) {
   stream.access = null;
   access.flush();
   access.close();
+}
+
+// A buffer the page sent, hashed: back to the page for its next write (a
+// fresh one would cost the page a page fault per 4 KiB).
+function giveBack(data) {
+  self.postMessage({ type: 'spare', data }, [data]);
 }
 
 async function answer(seq, work) {
@@ -96,13 +103,13 @@ self.onmessage = async (event) => {
         wrote = true;
       });
       if (wrote) stream.verifier.add(offset, bytes);
-      return;
+      return giveBack(data);
     }
     case 'chunk': {
       const { offset, data, len } = event.data;
       stream?.verifier.add(offset, new Uint8Array(data, 0, len));
       self.postMessage({ id, type: 'took', bytes: len });
-      return;
+      return giveBack(data);
     }
     case 'close':
       return answer(seq, () => closeAccess(stream));

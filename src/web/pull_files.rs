@@ -20,6 +20,7 @@ use crate::core::digest::Digest;
 use crate::core::name::ModelName;
 use crate::core::registry::pull::parts::{partial_file_name, record_file_name};
 use crate::core::registry::{LocalBlobs, PartRecord};
+use futures_util::future::{ready, LocalBoxFuture};
 use js_sys::{Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -164,36 +165,45 @@ impl PullFiles {
 
     /// Writes the first `len` bytes of `buffer` at `position` of the blob's
     /// open partial file and hands them to its hasher. The bytes move on:
-    /// `buffer` is replaced by a fresh one of [`WRITE_BUFFER`] bytes.
-    pub async fn write_at(
+    /// `buffer` is replaced by a fresh one of [`WRITE_BUFFER`] bytes. The
+    /// write starts now, so several may run at once (they complete in the
+    /// order they were started); the future resolves once it is done.
+    pub fn write_at(
         &self,
         digest: &Digest,
         position: u64,
         buffer: &mut Uint8Array,
         len: u32,
-    ) -> Result<(), WebError> {
-        let partial = self.open.borrow().get(digest).cloned().ok_or_else(|| {
-            WebError::Other(format!(
-                "{}: the partial file is not open",
-                partial_file_name(digest)
-            ))
-        })?;
-        let moved = std::mem::replace(buffer, Uint8Array::new_with_length(WRITE_BUFFER));
-        let writable = match &*partial {
-            Partial::Worker => {
-                return (self.hashers.write(digest, position, &moved, len).await)
-                    .map_err(WebError::Other)
+    ) -> LocalBoxFuture<'static, Result<(), WebError>> {
+        let moved = std::mem::replace(buffer, self.hashers.buffer(WRITE_BUFFER));
+        let partial = self.open.borrow().get(digest).cloned();
+        let writable = match partial.as_deref() {
+            None => {
+                let why = format!(
+                    "{}: the partial file is not open",
+                    partial_file_name(digest)
+                );
+                return Box::pin(ready(Err(WebError::Other(why))));
             }
-            Partial::Writable(writable) => writable,
+            Some(Partial::Worker) => {
+                let write = self.hashers.write(digest, position, &moved, len);
+                return Box::pin(async move { write.await.map_err(WebError::Other) });
+            }
+            Some(Partial::Writable(writable)) => writable,
         };
         let command = Object::new();
         let _ = Reflect::set(&command, &"type".into(), &"write".into());
         let _ = Reflect::set(&command, &"position".into(), &(position as f64).into());
         let _ = Reflect::set(&command, &"data".into(), &moved.subarray(0, len));
-        resolve(call_method(writable, "write", &[command.into()])?).await?;
-        self.hashers.chunk(digest, position, &moved, len);
-        self.hashers.room(digest).await;
-        Ok(())
+        let write = call_method(writable, "write", &[command.into()]);
+        let (hashers, digest) = (self.hashers.clone(), digest.clone());
+        Box::pin(async move {
+            resolve(write?).await?;
+            // Written: the bytes move to the hasher.
+            hashers.chunk(&digest, position, &moved, len);
+            hashers.room(&digest).await;
+            Ok(())
+        })
     }
 
     /// Remembers a part record; it is written once its bytes are.

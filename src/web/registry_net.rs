@@ -3,7 +3,8 @@
 //! [`PullFiles`] to write bodies into. Out: [`NetEvent`]s on one channel,
 //! handed back to the machine by [`Net::deliver`]: each request runs as its
 //! own task with `fetch`, a body the machine wants written goes to the
-//! blob's partial file 4 MiB at a time, and a head or a body read that
+//! blob's partial file 4 MiB at a time (a few writes under way while the
+//! next bytes are read), and a head or a body read that
 //! waits longer than the stall timeout is reported as a stall.
 
 use super::fetch::{send, BodyStream, FetchError};
@@ -14,16 +15,19 @@ use crate::core::registry::{
     Body, BodyTarget, Exchange, HttpRequest, HttpResponse, RequestId, TransportError,
 };
 use futures_channel::{mpsc, oneshot};
-use futures_util::future::{select, Either};
+use futures_util::future::{select, Either, LocalBoxFuture};
 use futures_util::StreamExt;
 use gloo::timers::future::TimeoutFuture;
 use js_sys::Uint8Array;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{AbortController, File};
+
+/// Writes of one body under way at once.
+const WRITES_IN_FLIGHT: usize = 4;
 
 pub enum NetEvent {
     Head(RequestId, HttpResponse, oneshot::Sender<BodyTarget>),
@@ -256,62 +260,115 @@ impl Shared {
             self.emit(NetEvent::Local("no folder to write into".into()));
             return Err(FetchError::Aborted);
         };
-        let mut buffer = Uint8Array::new_with_length(WRITE_BUFFER);
-        let (mut fill, mut position, mut left) = (0u32, offset, len);
+        let mut writer = BodyWriter::new(self, id, files, digest, offset);
+        let mut left = len;
         while left > 0 {
             let chunk = match self.next(stream).await {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
                 Err(e) => {
                     // Keep what did arrive: the retry starts after it.
-                    self.flush(id, files, digest, &mut buffer, &mut fill, &mut position)
-                        .await?;
+                    writer.finish().await?;
                     return Err(e);
                 }
             };
-            let mut chunk =
-                chunk.subarray(0, chunk.length().min(left.min(u64::from(u32::MAX)) as u32));
+            let chunk = chunk.subarray(0, chunk.length().min(left.min(u64::from(u32::MAX)) as u32));
             left -= u64::from(chunk.length());
-            while chunk.length() > 0 {
-                let take = chunk.length().min(WRITE_BUFFER - fill);
-                buffer.set(&chunk.subarray(0, take), fill);
-                fill += take;
-                chunk = chunk.subarray(take, chunk.length());
-                if fill == WRITE_BUFFER {
-                    self.flush(id, files, digest, &mut buffer, &mut fill, &mut position)
-                        .await?;
-                }
-            }
+            writer.take(chunk).await?;
         }
         if left == 0 {
             stream.cancel();
         }
-        self.flush(id, files, digest, &mut buffer, &mut fill, &mut position)
-            .await
+        writer.finish().await
+    }
+}
+
+/// One body on its way into a partial file: bytes gathered into
+/// [`WRITE_BUFFER`]-byte writes at increasing offsets. Up to
+/// [`WRITES_IN_FLIGHT`] writes run while the next bytes are read (the
+/// network, the disk and the hash overlap); each is reported `Written`
+/// once done, in order.
+struct BodyWriter<'a> {
+    shared: &'a Shared,
+    id: RequestId,
+    files: &'a PullFiles,
+    digest: &'a Digest,
+    buffer: Uint8Array,
+    fill: u32,
+    position: u64,
+    in_flight: VecDeque<(LocalBoxFuture<'static, Result<(), WebError>>, u32)>,
+}
+
+impl<'a> BodyWriter<'a> {
+    fn new(
+        shared: &'a Shared,
+        id: RequestId,
+        files: &'a PullFiles,
+        digest: &'a Digest,
+        offset: u64,
+    ) -> Self {
+        Self {
+            shared,
+            id,
+            files,
+            digest,
+            buffer: Uint8Array::new_with_length(WRITE_BUFFER),
+            fill: 0,
+            position: offset,
+            in_flight: VecDeque::new(),
+        }
     }
 
-    async fn flush(
-        &self,
-        id: RequestId,
-        files: &PullFiles,
-        digest: &Digest,
-        buffer: &mut Uint8Array,
-        fill: &mut u32,
-        position: &mut u64,
-    ) -> Result<(), FetchError> {
-        if *fill == 0 {
-            return Ok(());
+    async fn take(&mut self, mut chunk: Uint8Array) -> Result<(), FetchError> {
+        while chunk.length() > 0 {
+            let take = chunk.length().min(WRITE_BUFFER - self.fill);
+            self.buffer.set(&chunk.subarray(0, take), self.fill);
+            self.fill += take;
+            chunk = chunk.subarray(take, chunk.length());
+            if self.fill == WRITE_BUFFER {
+                self.send().await?;
+            }
         }
-        if let Err(e) = files.write_at(digest, *position, buffer, *fill).await {
-            self.emit(NetEvent::Local(format!(
+        Ok(())
+    }
+
+    /// Starts writing what is gathered; waits while too many writes run.
+    async fn send(&mut self) -> Result<(), FetchError> {
+        if self.fill > 0 {
+            let write =
+                self.files
+                    .write_at(self.digest, self.position, &mut self.buffer, self.fill);
+            self.in_flight.push_back((write, self.fill));
+            self.position += u64::from(self.fill);
+            self.fill = 0;
+        }
+        while self.in_flight.len() > WRITES_IN_FLIGHT {
+            self.settle_one().await?;
+        }
+        Ok(())
+    }
+
+    async fn settle_one(&mut self) -> Result<(), FetchError> {
+        let Some((write, len)) = self.in_flight.pop_front() else {
+            return Ok(());
+        };
+        if let Err(e) = write.await {
+            self.shared.emit(NetEvent::Local(format!(
                 "could not write {}: {e}",
-                digest.blob_file_name()
+                self.digest.blob_file_name()
             )));
             return Err(FetchError::Aborted);
         }
-        self.emit(NetEvent::Written(id, u64::from(*fill)));
-        *position += u64::from(*fill);
-        *fill = 0;
+        self.shared.emit(NetEvent::Written(self.id, u64::from(len)));
+        Ok(())
+    }
+
+    /// Writes what is gathered and waits for every write.
+    async fn finish(&mut self) -> Result<(), FetchError> {
+        self.send().await?;
+        while !self.in_flight.is_empty() {
+            self.settle_one().await?;
+        }
         Ok(())
     }
 }

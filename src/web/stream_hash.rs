@@ -20,6 +20,7 @@ use gloo::timers::future::TimeoutFuture;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{File, FileSystemFileHandle, MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -34,6 +35,9 @@ pub const WORKER_SCRIPT: &str = "pull-worker.js";
 const HELD_BUDGET: u64 = 64 << 20;
 /// Bytes handed to a worker and not yet taken before writers wait.
 const BEHIND_LIMIT: u64 = 32 << 20;
+
+/// Write buffers kept for reuse.
+const SPARE_BUFFERS: usize = 8;
 
 /// Called with a blob's digest and what its file hashed to (digest, bytes).
 pub type OnHashed = Rc<dyn Fn(Digest, Result<(Digest, u64), String>)>;
@@ -52,6 +56,8 @@ struct Inner {
     wake: Vec<oneshot::Sender<()>>,
     handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
     failed: Option<String>,
+    /// Write buffers the workers gave back, for reuse.
+    spare: Vec<js_sys::ArrayBuffer>,
     /// Messages awaiting the worker's ack, by sequence number.
     calls: HashMap<u32, oneshot::Sender<Result<(), String>>>,
     next_seq: u32,
@@ -90,6 +96,7 @@ impl StreamHashers {
                 failed: None,
                 calls: HashMap::new(),
                 next_seq: 0,
+                spare: Vec::new(),
             })),
         }
     }
@@ -150,6 +157,15 @@ impl StreamHashers {
         };
         if let Err(e) = posted {
             self.fail(super::js::WebError::from_js(&e).to_string());
+        }
+    }
+
+    /// A write buffer of `len` bytes: one a worker gave back, or a new one.
+    pub fn buffer(&self, len: u32) -> Uint8Array {
+        let spare = self.inner.borrow_mut().spare.pop();
+        match spare {
+            Some(b) if b.byte_length() == len => Uint8Array::new(&b),
+            _ => Uint8Array::new_with_length(len),
         }
     }
 
@@ -238,27 +254,39 @@ impl StreamHashers {
         }
     }
 
-    /// Sends `m` with a sequence number; resolves with the worker's ack.
-    async fn call(
+    /// Sends `m` with a sequence number now; the future resolves with the
+    /// worker's ack.
+    fn call(
         &self,
         index: usize,
         m: Object,
         transfer: Option<&JsValue>,
-    ) -> Result<(), String> {
+    ) -> impl Future<Output = Result<(), String>> + 'static {
         let (tx, rx) = oneshot::channel();
-        {
+        let failed = {
             let mut inner = self.inner.borrow_mut();
-            if let Some(why) = &inner.failed {
-                return Err(why.clone());
+            match &inner.failed {
+                Some(why) => Some(why.clone()),
+                None => {
+                    let seq = inner.next_seq;
+                    inner.next_seq += 1;
+                    inner.calls.insert(seq, tx);
+                    set(&m, "seq", &seq.into());
+                    None
+                }
             }
-            let seq = inner.next_seq;
-            inner.next_seq += 1;
-            inner.calls.insert(seq, tx);
-            set(&m, "seq", &seq.into());
+        };
+        if failed.is_none() {
+            self.post(index, &m, transfer);
         }
-        self.post(index, &m, transfer);
-        rx.await
-            .unwrap_or_else(|_| Err("the hashing worker stopped".into()))
+        async move {
+            match failed {
+                Some(why) => Err(why),
+                None => rx
+                    .await
+                    .unwrap_or_else(|_| Err("the hashing worker stopped".into())),
+            }
+        }
     }
 
     fn stream(&self, digest: &Digest) -> Result<(usize, u32), String> {
@@ -290,21 +318,23 @@ impl StreamHashers {
 
     /// Writes `len` bytes of `buffer` at `offset` of `digest`'s partial
     /// file opened with `open_sync`, and hashes them. The buffer's memory
-    /// moves to the worker.
-    pub async fn write(
+    /// moves to the worker now; the future resolves once it is written.
+    pub fn write(
         &self,
         digest: &Digest,
         offset: u64,
         buffer: &Uint8Array,
         len: u32,
-    ) -> Result<(), String> {
-        let (index, id) = self.stream(digest)?;
-        let m = message(id, "write");
-        set(&m, "offset", &(offset as f64).into());
-        set(&m, "len", &len.into());
-        let data: JsValue = buffer.buffer().into();
-        set(&m, "data", &data);
-        self.call(index, m, Some(&data)).await
+    ) -> impl Future<Output = Result<(), String>> + 'static {
+        let call = self.stream(digest).map(|(index, id)| {
+            let m = message(id, "write");
+            set(&m, "offset", &(offset as f64).into());
+            set(&m, "len", &len.into());
+            let data: JsValue = buffer.buffer().into();
+            set(&m, "data", &data);
+            self.call(index, m, Some(&data))
+        });
+        async move { call?.await }
     }
 
     /// Flushes and closes `digest`'s partial file opened with `open_sync`.
@@ -339,6 +369,15 @@ impl StreamHashers {
                 };
                 if let Some(tx) = self.inner.borrow_mut().calls.remove(&seq) {
                     let _ = tx.send(answer);
+                }
+                return;
+            }
+            Some("spare") => {
+                let mut inner = self.inner.borrow_mut();
+                if let Some(buffer) = prop(data, "data").and_then(|d| d.dyn_into().ok()) {
+                    if inner.spare.len() < SPARE_BUFFERS {
+                        inner.spare.push(buffer);
+                    }
                 }
                 return;
             }
