@@ -13,6 +13,7 @@ use crate::core::archive::read::{
 };
 use crate::core::digest::Digest;
 use crate::web::file_chunks::{FileChunks, CHUNK};
+use crate::web::js::now_ms;
 use crate::web::store_writer::{self, ClosedBlob, TempBlob};
 use std::collections::{BTreeMap, BTreeSet};
 use web_sys::{File, FileSystemDirectoryHandle};
@@ -181,18 +182,33 @@ impl Import {
     }
 }
 
-pub async fn stream_blobs(file: &File, import: &mut Import) -> Result<Vec<VerifiedManifest>, Stop> {
+/// Progress reaches the page at most this often.
+const PROGRESS_EVERY_MS: f64 = 250.0;
+
+/// Reads the archive once, writing the blobs; `on_read(bytes)` tells how
+/// far it got.
+pub async fn stream_blobs(
+    file: &File,
+    import: &mut Import,
+    on_read: &dyn Fn(u64),
+) -> Result<Vec<VerifiedManifest>, Stop> {
     let mut reader = ArchiveReader::new(ReadOptions {
         input_size: Some(file.size() as u64),
         ..ReadOptions::default()
     });
     let mut chunks = FileChunks::open(file).map_err(text)?;
     let mut chunk = Vec::with_capacity(CHUNK);
+    let (mut read, mut told) = (0u64, f64::NEG_INFINITY);
     loop {
         import.check_cancel()?;
         chunks.next_into(&mut chunk).await.map_err(text)?;
         if chunk.is_empty() {
             break;
+        }
+        read += chunk.len() as u64;
+        if now_ms() - told >= PROGRESS_EVERY_MS {
+            told = now_ms();
+            on_read(read);
         }
         for slice in chunk.chunks(SLICE) {
             import.check_cancel()?;

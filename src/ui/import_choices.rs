@@ -10,6 +10,7 @@ use super::import_task::{self, ImportStatus};
 use super::state::AppState;
 use crate::core::archive::read::conflicts::{check_typed_names, find_conflicts, Conflict};
 use crate::core::archive::read::{Choices, Existing, Rename};
+use crate::core::format::human_bytes;
 use crate::core::name::ModelName;
 use std::collections::BTreeMap;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -106,8 +107,24 @@ fn choices(conflicts: &[Conflict], picks: &[Pick], names: &[Option<ModelName>]) 
 
 fn status(state: &AppState) -> Html {
     match &state.import {
-        Some(ImportStatus::Running) => {
-            html! { <p class="status" id="import-status">{ "Importing: each blob is verified before it gets its name; manifests come last…" }</p> }
+        Some(ImportStatus::Running {
+            read,
+            size,
+            started_ms,
+            last_ms,
+        }) => {
+            let rate = *read as f64 / ((last_ms - started_ms) / 1000.0).max(1e-3);
+            let left = if rate > 0.0 && *read > 0 {
+                format!(" · {:.0} s left", size.saturating_sub(*read) as f64 / rate)
+            } else {
+                String::new()
+            };
+            html! {
+                <div id="import-status">
+                    <progress id="import-progress" max={size.max(&1).to_string()} value={read.to_string()}></progress>
+                    <p class="status">{ format!("Importing: {} of {} read · {:.0} MB/s{left}. Each blob is verified before it gets its name; manifests come last.", human_bytes(*read), human_bytes(*size), rate / 1e6) }</p>
+                </div>
+            }
         }
         Some(ImportStatus::Done(text)) => html! { <p class="info" id="import-result">{ text }</p> },
         Some(ImportStatus::Failed(text)) => {
@@ -158,7 +175,7 @@ pub fn import_controls(props: &Props) -> Html {
         .map(|r| r.clone().and_then(Result::ok))
         .collect();
     let wrong = results.iter().any(|r| matches!(r, Some(Err(_))));
-    let importing = state.import == Some(ImportStatus::Running);
+    let importing = matches!(state.import, Some(ImportStatus::Running { .. }));
     let import = {
         let (state, choices) = (state.clone(), choices(&conflicts, &current, &names));
         Callback::from(move |_| import_task::start(&state, choices.clone()))

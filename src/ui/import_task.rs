@@ -26,7 +26,13 @@ use yew::UseReducerHandle;
 
 #[derive(Clone, PartialEq)]
 pub enum ImportStatus {
-    Running,
+    /// `read` of the archive's `size` bytes were read, between the two times.
+    Running {
+        read: u64,
+        size: u64,
+        started_ms: f64,
+        last_ms: f64,
+    },
     Done(String),
     Failed(String),
     Cancelled,
@@ -123,6 +129,7 @@ async fn run(
     models_dir: String,
     choices: Choices,
     cancel: CancelFlag,
+    on_read: &dyn Fn(u64),
 ) -> Result<String, Stop> {
     let BrowserSource::Dir(dir) = &*source else {
         return Err(Stop::Failed("this folder was opened read-only (file input); open it with \"Open models folder\" to import into it".into()));
@@ -143,7 +150,7 @@ async fn run(
         .map(|(d, f)| (d.clone(), f.size))
         .collect();
     let mut import = Import::new(models, present, cancel);
-    let result = match stream_blobs(&file, &mut import).await {
+    let result = match stream_blobs(&file, &mut import, on_read).await {
         Ok(manifests) => finish(&mut import, manifests, &choices).await,
         Err(stop) => Err(stop),
     };
@@ -164,14 +171,17 @@ pub fn start(state: &UseReducerHandle<AppState>, choices: Choices) {
     let dispatch = state.dispatcher();
     let generation = state.generation + 1;
     let cancel = CancelFlag::default();
-    dispatch.dispatch(Action::ImportStarted(cancel.clone()));
+    let size = archive.file.size() as u64;
+    dispatch.dispatch(Action::ImportStarted(cancel.clone(), size));
     spawn_local(async move {
+        let on_read = |read| dispatch.dispatch(Action::ImportRead(read));
         let result = run(
             archive.file.clone(),
             source.clone(),
             report.models_dir.clone(),
             choices,
             cancel,
+            &on_read,
         )
         .await;
         let status = match result {

@@ -11,6 +11,7 @@ use crate::core::store::reads::TextPreview;
 use crate::core::store::StoreReport;
 use crate::core::verify::QuickMemory;
 use crate::web::hash_pool::{HashPool, PoolEvent};
+use crate::web::js::now_ms;
 use crate::web::picker::BrowserSource;
 use std::collections::BTreeSet;
 use std::collections::HashMap;
@@ -188,7 +189,10 @@ pub enum Action {
         cancel: CancelFlag,
     },
     ArchiveProgress(ArchiveRun),
-    ImportStarted(CancelFlag),
+    /// An import began, of an archive of this many bytes.
+    ImportStarted(CancelFlag, u64),
+    /// The import read this many bytes of the archive.
+    ImportRead(u64),
     Import(ImportStatus),
 }
 
@@ -288,9 +292,20 @@ impl Reducible for AppState {
                 }
                 s.archive = Some(Rc::new(run));
             }
-            Action::ImportStarted(cancel) => {
-                s.import = Some(ImportStatus::Running);
+            Action::ImportStarted(cancel, size) => {
+                let now = now_ms();
+                s.import = Some(ImportStatus::Running {
+                    read: 0,
+                    size,
+                    started_ms: now,
+                    last_ms: now,
+                });
                 s.import_cancel = Some(cancel);
+            }
+            Action::ImportRead(bytes) => {
+                if let Some(ImportStatus::Running { read, last_ms, .. }) = &mut s.import {
+                    (*read, *last_ms) = (bytes, now_ms());
+                }
             }
             Action::Import(status) => {
                 s.import = Some(status);

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openApp, stubDirectoryPicker, listOpfs, readOpfsFile, writeOpfsTree } from './harness.mjs';
@@ -112,6 +112,13 @@ test('Cancel stops an import in the middle and leaves the store as it was; the p
       for (const n of ['kstore', 'models', 'blobs']) d = await d.getDirectoryHandle(n);
       return d.getFileHandle(temp).then(() => true, () => false);
     }, `${weights}.ollama-pack.tmp`, { timeout: 60_000, polling: 20 });
+    // A progress bar shows how far the import read the archive.
+    await page.waitForFunction(() => {
+      const bar = document.querySelector('#import-progress');
+      return bar && bar.value > 0 && bar.value < bar.max;
+    }, null, { timeout: 60_000, polling: 20 });
+    assert.equal(Number(await page.locator('#import-progress').getAttribute('max')), statSync(tar).size);
+    assert.match(await page.locator('#import-status').innerText(), /^Importing: [\d.]+ \S+ of [\d.]+ \S+ read · \d+ MB\/s/);
     await page.click('#import-cancel');
     await page.locator('#import-result').waitFor({ timeout: 60_000 });
     // Stopped mid-way: had Cancel not worked, the 384 MiB import would have finished.
