@@ -43,6 +43,17 @@ pub struct Args {
     /// download folder is then made in the current folder).
     #[arg(short = 'o', long = "output", value_name = "ARCHIVE")]
     output: Option<PathBuf>,
+    /// With -o: compress the archive with gzip, at LEVEL 0-9 (default 6), as
+    /// `pack --gzip` does.
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "6",
+        value_parser = clap::value_parser!(u32).range(0..=9)
+    )]
+    gzip: Option<u32>,
     /// Bytes per ranged part. Default, as Ollama: 1/16 of the blob, 100 MB to 1 GB;
     /// 32 MB from a registry on this machine (localhost, 127.x.x.x, ::1).
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
@@ -58,6 +69,9 @@ pub struct Args {
 pub fn run(args: &Args) -> ExitCode {
     let result = match (&args.dir, &args.output) {
         (_, Some(output)) => archive::run(args, output),
+        (Some(_), None) if args.gzip.is_some() => Err(Failure::Run(
+            "--gzip compresses an archive: give -o ARCHIVE with it".into(),
+        )),
         (Some(dir), None) => pull(args, dir).map(|(summary, root, secs)| {
             println!("{}", report(args, &summary, &root, secs));
         }),

@@ -1,6 +1,6 @@
-//! `ollama-pack pull REF -o ARCHIVE`: a model from a registry straight into
-//! an archive, no models folder needed. In: the pull's arguments and where
-//! the archive goes (`-`: standard output). Out: the archive exactly as
+//! `ollama-pack pull REF -o ARCHIVE [--gzip[=LEVEL]]`: a model from a
+//! registry straight into an archive, no models folder needed. In: the
+//! pull's arguments and where the archive goes (`-`: standard output). Out: the archive exactly as
 //! `pack` writes it for that model. How: the ordinary pull into a download
 //! folder beside ARCHIVE (`ARCHIVE.pulling`; for `-`, `<reference>.pulling`
 //! in the current folder), so parallel parts, verification and resume are
@@ -25,7 +25,7 @@ pub fn run(args: &Args, output: &Path) -> Result<(), Failure> {
     let opts = pack::Options {
         dir: root,
         output: output.to_path_buf(),
-        gzip: None,
+        gzip: args.gzip,
         models: vec![summary.name.display_shortest()],
         all: false,
     };
