@@ -91,6 +91,20 @@ pub fn archive_panel(props: &Props) -> Html {
             input.set_value("");
         })
     };
+    // An archive dropped on the panel opens as if picked.
+    let on_drop = {
+        let state = state.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(file) = e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|f| f.get(0))
+            {
+                archive_task::start(&state, file);
+            }
+        })
+    };
     let cancel = state
         .archive_cancel
         .clone()
@@ -102,11 +116,12 @@ pub fn archive_panel(props: &Props) -> Html {
     });
     let can_import = state.report.is_some() && checked_ok;
     html! {
-        <section class="archive" id="archive">
+        <section class="archive" id="archive" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
             <h2>{ "Open an archive" }</h2>
             <p class="muted">{ "Check an archive before you carry it or import it: ours (.tar, .tar.gz), ollamazip (.ollamazip, zstd or gzip), a Model Manager export, or a plain tar of ~/.ollama. It is read once, hashing every blob as it passes; nothing is written." }</p>
             <div class="toolbar">
                 <label>{ "Archive " }<input type="file" id="archive-input" onchange={on_file} /></label>
+                <span class="drop-hint">{ "…or drop it on this panel." }</span>
                 if let Some(cancel) = cancel { <button id="archive-cancel" onclick={cancel}>{ "Cancel" }</button> }
             </div>
             if let Some(run) = &state.archive {

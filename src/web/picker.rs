@@ -111,7 +111,7 @@ pub async fn from_drop(data: &DataTransfer) -> Result<BrowserSource, WebError> {
     };
     if handle.kind() != FileSystemHandleKind::Directory {
         return Err(WebError::Other(format!(
-            "\"{}\" is a file; drop the models folder (or ~/.ollama) instead",
+            "\"{}\" is a file; drop the models folder (or ~/.ollama) here, or an archive on \"Open an archive\"",
             handle.name()
         )));
     }

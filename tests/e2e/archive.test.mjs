@@ -90,3 +90,21 @@ test('importing an archive with a corrupted blob skips that model and writes not
   assert.ok(!files.some((f) => f.endsWith('.tmp')), `no temporary file left: ${files}`);
   assert.equal(await page.locator('#problems').count(), 0, 'no manifest points at a missing blob');
 });
+
+test('an archive dropped on the panel opens as a picked one does', async () => {
+  const { page } = app;
+  const name = 'python-pax-contents.tar.gz';
+  const run = await page.evaluate(() => Number(document.querySelector('#archive-result')?.dataset.run ?? 0));
+  await page.evaluate(({ b64, name }) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dropped = new DataTransfer();
+    dropped.items.add(new File([bytes], name));
+    document.querySelector('#archive h2').dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+  }, { b64: readFileSync(path.join(DIR, 'peer', name)).toString('base64'), name });
+  await page.locator(`#archive-result[data-run="${run + 1}"][data-done="true"]`).waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('#archive-result h3').innerText(), name);
+  assert.match(await page.locator('#archive-verdict').innerText(), /^Intact/);
+  const models = await page.locator('#archive-models tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.name));
+  assert.deepEqual(models.sort(), [...peers[name].models].sort());
+  assert.deepEqual(app.errors, []);
+});
