@@ -83,17 +83,8 @@ enum Command {
         /// The archive to write (e.g. models.ollama.tar); `-` streams it to standard output.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,
-        /// Compress with gzip, at LEVEL 0-9 (default 6). Quantized weights barely
-        /// compress and gzip is much slower than the disk.
-        #[arg(
-            long,
-            value_name = "LEVEL",
-            num_args = 0..=1,
-            require_equals = true,
-            default_missing_value = "6",
-            value_parser = clap::value_parser!(u32).range(0..=9)
-        )]
-        gzip: Option<u32>,
+        #[command(flatten)]
+        gzip: GzipArg,
     },
     /// Pull a model from a registry (Docker Registry v2, as Ollama's) into a models
     /// folder (-C), stored as Ollama stores it: blobs already present are skipped, the
@@ -169,7 +160,7 @@ pub fn run() -> ExitCode {
         } => pack::run(&pack::Options {
             dir,
             output,
-            gzip,
+            gzip: gzip.gzip,
             models,
             all,
         }),
@@ -198,4 +189,20 @@ pub fn run() -> ExitCode {
 
 fn parse_rename(text: &str) -> Result<Rename, String> {
     Rename::parse(text).map_err(|e| e.to_string())
+}
+
+/// `--gzip[=LEVEL]`, as `pack` and `pull -o` take it.
+#[derive(clap::Args, Debug)]
+pub struct GzipArg {
+    /// Compress the archive with gzip, at LEVEL 0-9 (default 6). Quantized
+    /// weights barely compress and gzip is much slower than the disk.
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "6",
+        value_parser = clap::value_parser!(u32).range(0..=9)
+    )]
+    pub gzip: Option<u32>,
 }

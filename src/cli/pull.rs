@@ -40,20 +40,11 @@ pub struct Args {
     /// needed): downloaded into the folder ARCHIVE.pulling beside it (kept if the
     /// pull fails, so that running it again continues), then packed, then that
     /// folder is removed. `-` streams the archive to standard output (the
-    /// download folder is then made in the current folder).
+    /// download folder is then made in the current folder). --gzip compresses it.
     #[arg(short = 'o', long = "output", value_name = "ARCHIVE")]
     output: Option<PathBuf>,
-    /// With -o: compress the archive with gzip, at LEVEL 0-9 (default 6), as
-    /// `pack --gzip` does.
-    #[arg(
-        long,
-        value_name = "LEVEL",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = "6",
-        value_parser = clap::value_parser!(u32).range(0..=9)
-    )]
-    gzip: Option<u32>,
+    #[command(flatten)]
+    gzip: super::GzipArg,
     /// Bytes per ranged part. Default, as Ollama: 1/16 of the blob, 100 MB to 1 GB;
     /// 32 MB from a registry on this machine (localhost, 127.x.x.x, ::1).
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
@@ -69,7 +60,7 @@ pub struct Args {
 pub fn run(args: &Args) -> ExitCode {
     let result = match (&args.dir, &args.output) {
         (_, Some(output)) => archive::run(args, output),
-        (Some(_), None) if args.gzip.is_some() => Err(Failure::Run(
+        (Some(_), None) if args.gzip.gzip.is_some() => Err(Failure::Run(
             "--gzip compresses an archive: give -o ARCHIVE with it".into(),
         )),
         (Some(dir), None) => pull(args, dir).map(|(summary, root, secs)| {

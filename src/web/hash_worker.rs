@@ -57,6 +57,13 @@ async fn webcrypto_sha256(file: &File) -> Result<(String, u64), JsValue> {
     ))
 }
 
+/// `on_progress(bytesDone)` as a Rust callback.
+fn reporter(on_progress: &Function) -> impl Fn(u64) + '_ {
+    move |bytes| {
+        let _ = on_progress.call1(&JsValue::NULL, &JsValue::from_f64(bytes as f64));
+    }
+}
+
 /// Hashes `file`, calling `on_progress(bytesDone)` after each chunk.
 /// Resolves to `{ hex, bytes, via }`.
 #[wasm_bindgen(js_name = hashFile)]
@@ -65,9 +72,7 @@ pub async fn hash_file(
     handle: Option<FileSystemFileHandle>,
     on_progress: Function,
 ) -> Result<JsValue, JsValue> {
-    let progress = |bytes: u64| {
-        let _ = on_progress.call1(&JsValue::NULL, &JsValue::from_f64(bytes as f64));
-    };
+    let progress = reporter(&on_progress);
     if file.size() as u64 <= ONE_SHOT_LIMIT {
         let (hex, bytes) = webcrypto_sha256(&file).await?;
         progress(bytes);
@@ -265,9 +270,7 @@ pub async fn finish_stream(
     handle: Option<FileSystemFileHandle>,
     on_progress: Function,
 ) -> Result<JsValue, JsValue> {
-    let progress = |bytes: u64| {
-        let _ = on_progress.call1(&JsValue::NULL, &JsValue::from_f64(bytes as f64));
-    };
+    let progress = reporter(&on_progress);
     debug_assert_eq!(stream.hasher.bytes(), stream.order.resume_at());
     hash_rest(stream.hasher, &file, handle.as_ref(), progress).await
 }

@@ -25,7 +25,7 @@ pub fn run(args: &Args, output: &Path) -> Result<(), Failure> {
     let opts = pack::Options {
         dir: root,
         output: output.to_path_buf(),
-        gzip: args.gzip,
+        gzip: args.gzip.gzip,
         models: vec![summary.name.display_shortest()],
         all: false,
     };
