@@ -313,7 +313,9 @@ async fn file_action(
                 .await
                 .map_err(text)?;
         }
-        PullAction::SavePart { digest, record } => files.save_part(&digest, record),
+        PullAction::SavePart { digest, record } => {
+            files.save_part(&digest, record).await.map_err(text)?
+        }
         PullAction::Verify { digest, .. } => {
             files.verify(&digest).await.map_err(text)?;
         }

@@ -206,13 +206,25 @@ impl PullFiles {
         })
     }
 
-    /// Remembers a part record; it is written once its bytes are.
-    pub fn save_part(&self, digest: &Digest, record: PartRecord) {
+    /// Saves a part record once the bytes it claims are in the file: at
+    /// once where the pull worker writes the file (its bytes are there as
+    /// soon as they are reported written), else when the writable is
+    /// closed (the browser commits its bytes then).
+    pub async fn save_part(&self, digest: &Digest, record: PartRecord) -> Result<(), WebError> {
+        let in_worker = {
+            let open = self.open.borrow();
+            matches!(open.get(digest).map(|p| &**p), Some(Partial::Worker))
+        };
+        if in_worker {
+            let name = format!("blobs/{}", record_file_name(digest, record.n));
+            return store_writer::write_file(&self.models, &name, &record.to_json()).await;
+        }
         self.records
             .borrow_mut()
             .entry(digest.clone())
             .or_default()
             .insert(record.n, record);
+        Ok(())
     }
 
     /// Commits the partial file's bytes (closes its writable), then writes

@@ -3,7 +3,8 @@
 // docker-registry (a connection dropped mid-blob, a stalled one, a flipped
 // byte), and a registry that asks for a login behind Caddy. A dropped
 // connection is resumed from what was written; a flipped byte is caught and
-// the blob fetched again; a Cancel keeps the download and the next
+// the blob fetched again; a tab closed mid-pull leaves what the next page
+// continues from; a Cancel keeps the download and the next
 // pull continues it (bytes counted by the proxy, ≤ 1.1× the blob); a login
 // registry refuses an anonymous look-up with a message and works once
 // signed in.
@@ -169,6 +170,47 @@ test('Cancel keeps the download; pulling again continues it; a stalled transfer 
   await assertPulled('cancel');
   const sent = await blobBytesSent();
   assert.ok(sent <= 1.1 * BIG, `${sent} bytes of blobs sent over both pulls for a ${BIG}-byte model`);
+});
+
+test('a tab closed mid-pull: the next page continues from what was written (OPFS)', async () => {
+  const { page } = app;
+  await freshFolder('closed');
+  await control('DELETE', '__fault__');
+  await control('DELETE', '__stats__');
+  await control('POST', '__fault__', { kind: 'stall', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 200_000_000, times: 1 });
+  await page.fill('#pull-ref', `${proxy.url}/team/big:v1`);
+  await page.click('#pull-lookup');
+  await page.locator('#pull-manifest').waitFor({ timeout: 60_000 });
+  await page.click('#pull-to-folder');
+  const deadline = Date.now() + 60_000;
+  while ((await blobBytesSent()) < 200_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  // Wait until the page has written what arrived, then close the tab
+  // (a reload: the page and its workers end without a word).
+  let shown = '';
+  for (let same = 0; same < 8 && Date.now() < deadline + 60_000; ) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = (await page.locator('#transfer-rate').innerText()).split('·')[0];
+    same = now === shown ? same + 1 : 0;
+    shown = now;
+  }
+  await page.reload();
+  const blobs = await listOpfs(page, 'closed/models/blobs');
+  assert.ok(blobs.some((f) => f.endsWith('-partial')), `the partial download stays: ${blobs}`);
+  assert.ok(blobs.some((f) => /-partial-\d+$/.test(f)), `with its part records: ${blobs}`);
+  await control('DELETE', '__fault__');
+  await control('DELETE', '__stats__');
+
+  await realisticNetwork(page);
+  await stubDirectoryPicker(page, 'closed');
+  await page.click('#open-folder');
+  await page.locator('#models tbody tr').first().waitFor();
+  const [kind, text] = await pull(`${proxy.url}/team/big:v1`, 2);
+  assert.equal(kind, 'transfer-result', text);
+  await assertPulled('closed');
+  // 200 MB had arrived; part records are saved every 16 MiB as a body is
+  // written, so at most that much (and what was in flight) comes again.
+  const second = await blobBytesSent();
+  assert.ok(second <= BIG - 150_000_000, `the second page fetched ${second} bytes of a ${BIG}-byte model: it did not continue`);
 });
 
 test('a registry that asks for a login: refused anonymously with a message, pulled and pushed once signed in', async () => {

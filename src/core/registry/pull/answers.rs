@@ -42,10 +42,26 @@ impl Exchange for Pull {
     }
 
     fn on_written(&mut self, id: RequestId, bytes: u64) {
-        if let Some(f) = self.flights.get_mut(&id) {
-            let bytes = bytes.min(f.write_len - f.written);
-            f.written += bytes;
-            self.downloaded += bytes;
+        let Some(f) = self.flights.get_mut(&id) else {
+            return;
+        };
+        let bytes = bytes.min(f.write_len - f.written);
+        f.written += bytes;
+        self.downloaded += bytes;
+        if f.written - f.recorded < self.opts.record_every.max(1) || f.written >= f.write_len {
+            return; // the body's end records it anyway
+        }
+        f.recorded = f.written;
+        let (start, end) = (f.write_start, f.write_start + f.written);
+        if let Job::Part { blob, .. } | Job::Whole { blob } = f.job {
+            let digest = self.blobs[blob].digest.clone();
+            for i in cover(&mut self.blobs[blob].parts, start, end) {
+                let record = self.blobs[blob].parts[i];
+                self.push(PullAction::SavePart {
+                    digest: digest.clone(),
+                    record,
+                });
+            }
         }
     }
 

@@ -39,6 +39,8 @@ struct Flight {
     write_start: u64,
     write_len: u64,
     written: u64,
+    /// `written` when its part record was last saved.
+    recorded: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -202,6 +204,7 @@ impl Pull {
                 write_start: 0,
                 write_len: 0,
                 written: 0,
+                recorded: 0,
             },
         );
         self.push(PullAction::Send {

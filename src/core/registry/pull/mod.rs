@@ -35,6 +35,10 @@ pub struct PullOptions {
     pub max_part_size: u64,
     /// Part requests under way at once, over all blobs (16).
     pub concurrency: usize,
+    /// While a body is being written, its part record is saved again after
+    /// every this many bytes (16 MiB), not only when it ends: a pull that is
+    /// killed (a closed tab, a power cut) resumes from there.
+    pub record_every: u64,
     pub retry: RetryPolicy,
     pub credentials: Option<Credentials>,
 }
@@ -46,6 +50,7 @@ impl Default for PullOptions {
             min_part_size: 100_000_000,
             max_part_size: 1_000_000_000,
             concurrency: 16,
+            record_every: 16 << 20,
             retry: RetryPolicy::default(),
             credentials: None,
         }

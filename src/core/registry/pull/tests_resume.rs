@@ -162,3 +162,61 @@ fn a_cancelled_pull_records_what_it_had_written() {
         Some(&PullAction::Finished(Err(PullError::Cancelled)))
     );
 }
+
+#[test]
+fn a_long_body_saves_its_record_as_it_goes() {
+    let m = model(&[3000], 18);
+    let layer = m.order[1].clone();
+    let mut reg = registry(&m);
+    let opts = PullOptions {
+        record_every: 250,
+        ..small_parts()
+    };
+    let mut p = Pull::new(RegistryRef::parse(REF).unwrap(), opts);
+    let Some(PullAction::Send { id, request, .. }) = p.poll_action() else {
+        panic!()
+    };
+    answer(&mut p, &mut reg, id, &request);
+    while p.poll_action().is_some() {}
+    p.provide_local(LocalBlobs::default());
+    let sends: Vec<(RequestId, HttpRequest)> = std::iter::from_fn(|| p.poll_action())
+        .filter_map(|a| match a {
+            PullAction::Send { id, request, .. } => Some((id, request)),
+            _ => None,
+        })
+        .collect();
+    let (id, req) = sends
+        .iter()
+        .find(|(_, r)| r.url.ends_with(layer.hex()) && r.get_header("Range") == Some("bytes=0-999"))
+        .unwrap();
+    let reply = reg.handle(req, b"");
+    p.on_response(*id, reply.response);
+    let saved = |p: &mut Pull| -> Vec<u64> {
+        std::iter::from_fn(|| p.poll_action())
+            .filter_map(|a| match a {
+                PullAction::SavePart { digest, record } if digest == layer => {
+                    Some(record.completed)
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    p.on_written(*id, 300);
+    assert_eq!(saved(&mut p), [300], "saved once 250 bytes were written");
+    p.on_written(*id, 100);
+    assert_eq!(
+        saved(&mut p),
+        Vec::<u64>::new(),
+        "not again within 250 bytes"
+    );
+    p.on_written(*id, 200);
+    assert_eq!(saved(&mut p), [600]);
+    p.on_written(*id, 400);
+    assert_eq!(
+        saved(&mut p),
+        Vec::<u64>::new(),
+        "the last bytes: the end of the body records them"
+    );
+    p.on_end(*id);
+    assert_eq!(saved(&mut p), [1000]);
+}
