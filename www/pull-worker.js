@@ -5,7 +5,7 @@
 // complete partial file. In the Origin Private File System the worker also
 // writes the partial file itself, through a sync access handle: no round
 // trip through the browser process, and each byte is in the file as soon as
-// it is written (a closed tab loses nothing).
+// it is written (the part records follow: a closed tab loses little).
 // Messages in (`seq`: answered { type: 'ack', seq, ok, message? }):
 //   { id, type: 'stream', budget }        a pull starts a blob's partial file;
 //   { id, seq, type: 'open', handle, size }  open it for writes here (fails
