@@ -61,6 +61,15 @@ async fn file_handle(
         .unchecked_into())
 }
 
+/// `?writes=page` in the page's address: pulls write through the page's
+/// writable streams even in OPFS, as they do in a folder on disk (so that
+/// path can be tried, and tested, without a folder picked by hand).
+fn page_writes() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|q| q.split(['?', '&']).any(|p| p == "writes=page"))
+}
+
 async fn file_of(handle: &FileSystemFileHandle) -> Result<File, WebError> {
     Ok(resolve(handle.get_file()).await?.unchecked_into())
 }
@@ -147,7 +156,7 @@ impl PullFiles {
         }
         let handle = file_handle(&self.blobs, &partial_file_name(digest), true).await?;
         self.hashers.begin(digest);
-        let partial = if self.hashers.open_sync(digest, &handle, size).await {
+        let partial = if !page_writes() && self.hashers.open_sync(digest, &handle, size).await {
             Partial::Worker
         } else {
             let options = Object::new();

@@ -133,6 +133,25 @@ test('a byte flipped on the way is caught by the hash taken while downloading; t
   await assertPulled('flip');
 });
 
+test('where the page writes (a folder on disk; here OPFS with ?writes=page) the blob is hashed as it downloads too, and a flipped byte is caught', async () => {
+  const { page } = app;
+  await page.goto(`${app.url}?writes=page`);
+  try {
+    await freshFolder('pagewrites');
+    await control('DELETE', '__fault__');
+    await control('DELETE', '__stats__');
+    await control('POST', '__fault__', { kind: 'flip', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 100_000_000, times: 1 });
+    const [kind, text] = await pull(`${proxy.url}/team/big:v1`, 2);
+    assert.equal(kind, 'transfer-result', text);
+    const stats = await (await control('GET', '__stats__')).json();
+    const weights = Object.entries(stats.paths).find(([p]) => p.endsWith(sha(model.weights)))[1];
+    assert.equal(weights.requests, 2, 'the corrupt download was thrown away and the blob fetched once more');
+    await assertPulled('pagewrites');
+  } finally {
+    await page.goto(app.url);
+  }
+});
+
 test('Cancel keeps the download; pulling again continues it; a stalled transfer is cancellable', async () => {
   const { page } = app;
   await freshFolder('cancel');
