@@ -101,18 +101,62 @@ async function assertPulled(dir) {
   assert.deepEqual(left, [], 'no partial files stay');
 }
 
-test('a connection dropped mid-blob is resumed from what was written, not started over', async () => {
-  await freshFolder('drop');
+/** Clears the proxy's faults and byte counts, then sets `fault` (if any) on the weights' GETs. */
+async function resetProxy(fault) {
   await control('DELETE', '__fault__');
   await control('DELETE', '__stats__');
-  await control('POST', '__fault__', { kind: 'drop', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 150_000_000, times: 1 });
+  if (fault) await control('POST', '__fault__', { path: `/blobs/${sha(model.weights)}`, method: 'GET', times: 1, ...fault });
+}
+
+/** The weights' GETs the proxy answered. */
+async function weightRequests() {
+  const stats = await (await control('GET', '__stats__')).json();
+  return Object.entries(stats.paths).find(([p]) => p.endsWith(sha(model.weights)))[1].requests;
+}
+
+/** A byte of the weights flipped after `after` bytes: the pull into `dir` succeeds with the blob fetched once more. */
+async function flippedPull(dir, after) {
+  await freshFolder(dir);
+  await resetProxy({ kind: 'flip', after_bytes: after });
+  const [kind, text] = await pull(`${proxy.url}/team/big:v1`, 2);
+  assert.equal(kind, 'transfer-result', text);
+  assert.deepEqual((await (await control('GET', '__fault__')).json()).faults, [], 'the byte was flipped');
+  assert.equal(await weightRequests(), 2, 'the corrupt download was thrown away and the blob fetched once more');
+  await assertPulled(dir);
+}
+
+/**
+ * Starts a pull of the big model whose weights stall after 200 MB and
+ * returns, as a person would wait, once the page's progress stops moving
+ * (it has written what had arrived).
+ */
+async function pullUntilStalled() {
+  const { page } = app;
+  await resetProxy({ kind: 'stall', after_bytes: 200_000_000 });
+  await onePartPerBlob();
+  await page.fill('#pull-ref', `${proxy.url}/team/big:v1`);
+  await page.click('#pull-lookup');
+  await page.locator('#pull-manifest').waitFor({ timeout: 60_000 });
+  await page.click('#pull-to-folder');
+  const deadline = Date.now() + 60_000;
+  while ((await blobBytesSent()) < 200_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  let shown = '';
+  for (let same = 0; same < 8 && Date.now() < deadline + 60_000; ) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = (await page.locator('#transfer-rate').innerText()).split('·')[0];
+    same = now === shown ? same + 1 : 0;
+    shown = now;
+  }
+}
+
+test('a connection dropped mid-blob is resumed from what was written, not started over', async () => {
+  await freshFolder('drop');
+  await resetProxy({ kind: 'drop', after_bytes: 150_000_000 });
   const [kind, text] = await pull(`${proxy.url}/team/big:v1`, 2);
   assert.equal(kind, 'transfer-result', text);
   const pending = await (await control('GET', '__fault__')).json();
   assert.deepEqual(pending.faults, [], 'the connection was dropped');
-  const stats = await (await control('GET', '__stats__')).json();
-  const weights = Object.entries(stats.paths).find(([p]) => p.endsWith(sha(model.weights)))[1];
-  assert.equal(weights.requests, 2, 'the weights came in one GET, dropped mid-way, and one that resumed');
+  assert.equal(await weightRequests(), 2, 'the weights came in one GET, dropped mid-way, and one that resumed');
   await assertPulled('drop');
   const sent = await blobBytesSent();
   assert.ok(sent <= 1.1 * BIG, `${sent} bytes of blobs sent for a ${BIG}-byte model; the page says: ${text}; stats: ${JSON.stringify(await (await control("GET", "__stats__")).json())}`);
@@ -120,33 +164,14 @@ test('a connection dropped mid-blob is resumed from what was written, not starte
 });
 
 test('a byte flipped on the way is caught by the hash taken while downloading; the blob is fetched again', async () => {
-  await freshFolder('flip');
-  await control('DELETE', '__fault__');
-  await control('DELETE', '__stats__');
-  await control('POST', '__fault__', { kind: 'flip', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 200_000_000, times: 1 });
-  const [kind, text] = await pull(`${proxy.url}/team/big:v1`, 2);
-  assert.equal(kind, 'transfer-result', text);
-  assert.deepEqual((await (await control('GET', '__fault__')).json()).faults, [], 'the byte was flipped');
-  const stats = await (await control('GET', '__stats__')).json();
-  const weights = Object.entries(stats.paths).find(([p]) => p.endsWith(sha(model.weights)))[1];
-  assert.equal(weights.requests, 2, 'the corrupt download was thrown away and the blob fetched once more');
-  await assertPulled('flip');
+  await flippedPull('flip', 200_000_000);
 });
 
 test('where the page writes (a folder on disk; here OPFS with ?writes=page) the blob is hashed as it downloads too, and a flipped byte is caught', async () => {
   const { page } = app;
   await page.goto(`${app.url}?writes=page`);
   try {
-    await freshFolder('pagewrites');
-    await control('DELETE', '__fault__');
-    await control('DELETE', '__stats__');
-    await control('POST', '__fault__', { kind: 'flip', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 100_000_000, times: 1 });
-    const [kind, text] = await pull(`${proxy.url}/team/big:v1`, 2);
-    assert.equal(kind, 'transfer-result', text);
-    const stats = await (await control('GET', '__stats__')).json();
-    const weights = Object.entries(stats.paths).find(([p]) => p.endsWith(sha(model.weights)))[1];
-    assert.equal(weights.requests, 2, 'the corrupt download was thrown away and the blob fetched once more');
-    await assertPulled('pagewrites');
+    await flippedPull('pagewrites', 100_000_000);
   } finally {
     await page.goto(app.url);
   }
@@ -155,26 +180,7 @@ test('where the page writes (a folder on disk; here OPFS with ?writes=page) the 
 test('Cancel keeps the download; pulling again continues it; a stalled transfer is cancellable', async () => {
   const { page } = app;
   await freshFolder('cancel');
-  await control('DELETE', '__fault__');
-  await control('DELETE', '__stats__');
-  await control('POST', '__fault__', { kind: 'stall', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 200_000_000, times: 1 });
-  await onePartPerBlob();
-  await page.fill('#pull-ref', `${proxy.url}/team/big:v1`);
-  await page.click('#pull-lookup');
-  await page.locator('#pull-manifest').waitFor({ timeout: 60_000 });
-  await page.click('#pull-to-folder');
-  // Wait until the stall: the proxy sent its 200 MB and holds the rest.
-  const deadline = Date.now() + 60_000;
-  while ((await blobBytesSent()) < 200_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  // As a person would: wait until the page's progress stops moving (it has
-  // written what had arrived), then cancel.
-  let shown = '';
-  for (let same = 0; same < 8 && Date.now() < deadline + 60_000; ) {
-    await new Promise((r) => setTimeout(r, 250));
-    const now = (await page.locator('#transfer-rate').innerText()).split('·')[0];
-    same = now === shown ? same + 1 : 0;
-    shown = now;
-  }
+  await pullUntilStalled();
   await page.click('#transfer-cancel');
   const [kind, text] = await ended(2);
   assert.equal(kind, 'transfer-cancelled', text);
@@ -194,30 +200,13 @@ test('Cancel keeps the download; pulling again continues it; a stalled transfer 
 test('a tab closed mid-pull: the next page continues from what was written (OPFS)', async () => {
   const { page } = app;
   await freshFolder('closed');
-  await control('DELETE', '__fault__');
-  await control('DELETE', '__stats__');
-  await control('POST', '__fault__', { kind: 'stall', path: `/blobs/${sha(model.weights)}`, method: 'GET', after_bytes: 200_000_000, times: 1 });
-  await page.fill('#pull-ref', `${proxy.url}/team/big:v1`);
-  await page.click('#pull-lookup');
-  await page.locator('#pull-manifest').waitFor({ timeout: 60_000 });
-  await page.click('#pull-to-folder');
-  const deadline = Date.now() + 60_000;
-  while ((await blobBytesSent()) < 200_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  // Wait until the page has written what arrived, then close the tab
-  // (a reload: the page and its workers end without a word).
-  let shown = '';
-  for (let same = 0; same < 8 && Date.now() < deadline + 60_000; ) {
-    await new Promise((r) => setTimeout(r, 250));
-    const now = (await page.locator('#transfer-rate').innerText()).split('·')[0];
-    same = now === shown ? same + 1 : 0;
-    shown = now;
-  }
+  await pullUntilStalled();
+  // Close the tab: a reload ends the page and its workers without a word.
   await page.reload();
   const blobs = await listOpfs(page, 'closed/models/blobs');
   assert.ok(blobs.some((f) => f.endsWith('-partial')), `the partial download stays: ${blobs}`);
   assert.ok(blobs.some((f) => /-partial-\d+$/.test(f)), `with its part records: ${blobs}`);
-  await control('DELETE', '__fault__');
-  await control('DELETE', '__stats__');
+  await resetProxy();
 
   await realisticNetwork(page);
   await stubDirectoryPicker(page, 'closed');

@@ -121,35 +121,9 @@ fn cancel_stops_every_request() {
 fn a_cancelled_pull_records_what_it_had_written() {
     let m = model(&[3000], 18);
     let layer = m.order[1].clone();
-    let mut reg = registry(&m);
-    let mut p = Pull::new(RegistryRef::parse(REF).unwrap(), small_parts());
-    let Some(PullAction::Send { id, request, .. }) = p.poll_action() else {
-        panic!()
-    };
-    answer(&mut p, &mut reg, id, &request);
-    while p.poll_action().is_some() {}
-    p.provide_local(LocalBlobs::default());
-    let sends: Vec<(RequestId, HttpRequest)> = std::iter::from_fn(|| p.poll_action())
-        .filter_map(|a| match a {
-            PullAction::Send { id, request, .. } => Some((id, request)),
-            _ => None,
-        })
-        .collect();
+    let (mut p, id) = layer_first_part_answered(&m, small_parts());
     // The layer's first part: 600 of its 1000 bytes arrive, then Ctrl-C.
-    let (id, req) = sends
-        .iter()
-        .find(|(_, r)| r.url.ends_with(layer.hex()) && r.get_header("Range") == Some("bytes=0-999"))
-        .unwrap();
-    let reply = reg.handle(req, b"");
-    assert!(matches!(
-        p.on_response(*id, reply.response),
-        BodyTarget::Write {
-            offset: 0,
-            len: 1000,
-            ..
-        }
-    ));
-    p.on_written(*id, 600);
+    p.on_written(id, 600);
     p.cancel();
     let actions: Vec<PullAction> = std::iter::from_fn(|| p.poll_action()).collect();
     let saved = actions.iter().find_map(|a| match a {
@@ -163,15 +137,11 @@ fn a_cancelled_pull_records_what_it_had_written() {
     );
 }
 
-#[test]
-fn a_long_body_saves_its_record_as_it_goes() {
-    let m = model(&[3000], 18);
+/// A pull of `m` with `opts` whose layer's first part (`bytes=0-999`) got
+/// its answer's head: the machine now wants its 1000 bytes written.
+fn layer_first_part_answered(m: &Model, opts: PullOptions) -> (Pull, RequestId) {
     let layer = m.order[1].clone();
-    let mut reg = registry(&m);
-    let opts = PullOptions {
-        record_every: 250,
-        ..small_parts()
-    };
+    let mut reg = registry(m);
     let mut p = Pull::new(RegistryRef::parse(REF).unwrap(), opts);
     let Some(PullAction::Send { id, request, .. }) = p.poll_action() else {
         panic!()
@@ -190,7 +160,26 @@ fn a_long_body_saves_its_record_as_it_goes() {
         .find(|(_, r)| r.url.ends_with(layer.hex()) && r.get_header("Range") == Some("bytes=0-999"))
         .unwrap();
     let reply = reg.handle(req, b"");
-    p.on_response(*id, reply.response);
+    assert!(matches!(
+        p.on_response(*id, reply.response),
+        BodyTarget::Write {
+            offset: 0,
+            len: 1000,
+            ..
+        }
+    ));
+    (p, *id)
+}
+
+#[test]
+fn a_long_body_saves_its_record_as_it_goes() {
+    let m = model(&[3000], 18);
+    let layer = m.order[1].clone();
+    let opts = PullOptions {
+        record_every: 250,
+        ..small_parts()
+    };
+    let (mut p, id) = layer_first_part_answered(&m, opts);
     let saved = |p: &mut Pull| -> Vec<u64> {
         std::iter::from_fn(|| p.poll_action())
             .filter_map(|a| match a {
@@ -201,22 +190,22 @@ fn a_long_body_saves_its_record_as_it_goes() {
             })
             .collect()
     };
-    p.on_written(*id, 300);
+    p.on_written(id, 300);
     assert_eq!(saved(&mut p), [300], "saved once 250 bytes were written");
-    p.on_written(*id, 100);
+    p.on_written(id, 100);
     assert_eq!(
         saved(&mut p),
         Vec::<u64>::new(),
         "not again within 250 bytes"
     );
-    p.on_written(*id, 200);
+    p.on_written(id, 200);
     assert_eq!(saved(&mut p), [600]);
-    p.on_written(*id, 400);
+    p.on_written(id, 400);
     assert_eq!(
         saved(&mut p),
         Vec::<u64>::new(),
         "the last bytes: the end of the body records them"
     );
-    p.on_end(*id);
+    p.on_end(id);
     assert_eq!(saved(&mut p), [1000]);
 }
