@@ -30,7 +30,7 @@ impl Driver {
     pub fn new(root: PathBuf, stall: Duration) -> Result<Self, Failure> {
         let blobs = root.join("blobs");
         let net = Net::new(blobs.clone(), stall).map_err(Failure::Run)?;
-        let prefix = Prefix::new(&blobs, net.sender());
+        let prefix = Prefix::new(&blobs, net.sender(), net.buffers());
         Ok(Self {
             root,
             blobs,
@@ -115,7 +115,7 @@ impl Driver {
     pub fn stop(&mut self) {
         self.bar.finish_and_clear();
         self.net.cancel_all();
-        self.prefix = Prefix::new(&self.blobs, self.net.sender());
+        self.prefix = Prefix::new(&self.blobs, self.net.sender(), self.net.buffers());
     }
 
     /// Hands the next event (if one comes within `wait`) to the machine.
@@ -123,7 +123,7 @@ impl Driver {
         if let Some(event) = self.net.next(wait) {
             match self.net.deliver(machine, event) {
                 Delivered::Target(id, target) => self.prefix.target(id, &target),
-                Delivered::Written(id, n) => self.prefix.written(id, n),
+                Delivered::Written(id, bytes) => self.prefix.written(id, bytes),
                 Delivered::Other(Event::Verified(digest, Ok((actual, bytes)))) => {
                     machine.on_verified(&digest, actual, bytes)
                 }

@@ -5,8 +5,11 @@
 //! follows redirects (dropping `Authorization` on another host) and
 //! reports a head or a body read that waits longer than the stall timeout
 //! as a stall.
-//! Bodies that the machine wants written go straight to the partial file.
+//! Bodies that the machine wants written go straight to the partial file,
+//! a [`BUFFER`] at a time; each buffer written then comes with its
+//! `Event::Written`, for the prefix hasher to hash from memory.
 
+use super::buffers::{Buffers, BUFFER};
 use crate::core::digest::Digest;
 use crate::core::registry::{
     Body, BodyTarget, Exchange, HttpRequest, HttpResponse, RequestId, TransportError,
@@ -20,12 +23,12 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
-const CHUNK: usize = 1 << 20;
-
 pub enum Event {
     Head(RequestId, HttpResponse, Sender<BodyTarget>),
     Body(RequestId, Vec<u8>),
-    Written(RequestId, u64),
+    /// These bytes of a body are in the partial file (the buffer, to hash
+    /// and give back).
+    Written(RequestId, Vec<u8>),
     End(RequestId),
     Failed(RequestId, TransportError),
     /// A local file could not be read or written.
@@ -39,8 +42,8 @@ pub enum Delivered {
     Nothing,
     /// The machine said where this request's body goes.
     Target(RequestId, BodyTarget),
-    /// Bytes of a body were written to the partial file.
-    Written(RequestId, u64),
+    /// Bytes of a body were written to the partial file: these.
+    Written(RequestId, Vec<u8>),
     /// Not a request's event: for the caller.
     Other(Event),
 }
@@ -52,6 +55,7 @@ pub struct Net {
     cancels: HashMap<RequestId, Arc<AtomicBool>>,
     blobs: PathBuf,
     stall: Duration,
+    buffers: Buffers,
     /// Request body bytes sent so far (upload progress).
     pub sent: Arc<AtomicU64>,
 }
@@ -84,12 +88,18 @@ impl Net {
             cancels: HashMap::new(),
             blobs,
             stall,
+            buffers: Buffers::default(),
             sent: Arc::new(AtomicU64::new(0)),
         })
     }
 
     pub fn sender(&self) -> Sender<Event> {
         self.tx.clone()
+    }
+
+    /// The body buffers, for whoever ends up holding one.
+    pub fn buffers(&self) -> Buffers {
+        self.buffers.clone()
     }
 
     pub fn send(&mut self, id: RequestId, request: HttpRequest, delay_ms: u64) {
@@ -101,6 +111,7 @@ impl Net {
             cancel,
             blobs: self.blobs.clone(),
             stall: self.stall,
+            buffers: self.buffers.clone(),
             sent: self.sent.clone(),
         };
         std::thread::spawn(move || job.run(id, request, delay_ms));
@@ -134,9 +145,9 @@ impl Net {
                 return Delivered::Target(id, target);
             }
             Event::Body(id, bytes) => machine.on_body(id, &bytes),
-            Event::Written(id, n) => {
-                machine.on_written(id, n);
-                return Delivered::Written(id, n);
+            Event::Written(id, bytes) => {
+                machine.on_written(id, bytes.len() as u64);
+                return Delivered::Written(id, bytes);
             }
             Event::End(id) => {
                 self.cancels.remove(&id);
@@ -158,6 +169,7 @@ struct Job {
     cancel: Arc<AtomicBool>,
     blobs: PathBuf,
     stall: Duration,
+    buffers: Buffers,
     sent: Arc<AtomicU64>,
 }
 
@@ -299,17 +311,18 @@ impl Job {
         let local = |e: io::Error| Failure::Local(format!("{}: {e}", path.display()));
         let mut file = OpenOptions::new().write(true).open(&path).map_err(local)?;
         file.seek(SeekFrom::Start(offset)).map_err(local)?;
-        let mut buf = vec![0u8; CHUNK];
         let mut left = len;
         while left > 0 && !self.cancelled() {
-            let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let mut buf = self.buffers.take();
+            let want = BUFFER.min(usize::try_from(left).unwrap_or(usize::MAX));
             // Whole buffers: one write and one event per MiB, not per
             // network read (often a few KiB).
             let (n, end) = fill(&mut response, &mut buf[..want]);
+            buf.truncate(n);
             if n > 0 {
-                file.write_all(&buf[..n]).map_err(local)?;
+                file.write_all(&buf).map_err(local)?;
                 left -= n as u64;
-                self.emit(Event::Written(id, n as u64));
+                self.emit(Event::Written(id, buf));
             }
             match end {
                 Some(Ok(())) => break,

@@ -1,14 +1,17 @@
 //! Verification that overlaps the download. In: what the pull driver sees
 //! of each blob's partial file: opened (with the part records it resumes
-//! from), body writes as they land (request, offset, bytes), part records,
+//! from), body writes as they land (request, offset, the bytes), part records,
 //! cancels, and finally the machine's `Verify`. Out: the same
 //! `Event::Verified` that hashing the finished file gives, but sooner: a
 //! thread per blob hashes the written prefix `0..frontier` of the partial
 //! file while later parts are still arriving, so `Verify` only has the rest
-//! to do. Whenever a write could change bytes it may already have read (a
+//! to do. The bytes of a write that lands within [`WINDOW`] of where the
+//! hasher is are hashed from memory (the download thread's buffer, given
+//! back afterwards); the rest are read back from the file. Whenever a write could change bytes it may already have read (a
 //! write over marked bytes, a cancelled request that might still write),
 //! the blob is given up here and `Verify` hashes the whole file as before.
 
+use super::buffers::Buffers;
 use super::net::{partial_path, Event};
 use crate::core::digest::{Digest, DigestVerifier};
 use crate::core::registry::{BodyTarget, PartRecord, RequestId};
@@ -22,10 +25,17 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 /// Bytes hashed per read.
 const CHUNK: u64 = 4 << 20;
 
+/// Written bytes held in memory for a blob's hasher: those within this
+/// distance ahead of the bytes it has hashed.
+const WINDOW: u64 = 64 << 20;
+
 /// The prefix hashers of one pull.
 pub struct Prefix {
     blobs: PathBuf,
     tx: Sender<Event>,
+    buffers: Buffers,
+    /// Bytes ahead of a hasher kept in memory ([`WINDOW`]; tests change it).
+    window: u64,
     hashers: HashMap<Digest, Arc<Shared>>,
     /// Body writes under way: blob and the offset of the next byte.
     writes: HashMap<RequestId, (Digest, u64)>,
@@ -42,6 +52,9 @@ struct State {
     /// Written ranges, start → end, disjoint and merged.
     written: BTreeMap<u64, u64>,
     hashed: u64,
+    /// Written bytes not yet hashed, by offset: within `window` of `hashed`.
+    held: BTreeMap<u64, Vec<u8>>,
+    window: u64,
     size: u64,
     /// `Verify` came: every byte is written; hash to the end and report.
     finish: bool,
@@ -82,6 +95,43 @@ impl State {
         }
         self.written.insert(start, end);
     }
+
+    /// Keeps `bytes`, written at `start`, for the hasher when they end
+    /// within `window` of what it has hashed; else hands them back.
+    fn hold(&mut self, start: u64, bytes: Vec<u8>) -> Option<Vec<u8>> {
+        let end = start + bytes.len() as u64;
+        if start >= self.hashed && end <= self.hashed + self.window && !bytes.is_empty() {
+            self.held.insert(start, bytes);
+            return None;
+        }
+        Some(bytes)
+    }
+
+    /// The next step for the hasher from `hashed` up to `limit`: the held
+    /// bytes that start there, or the range to read from the file (up to
+    /// the next held bytes).
+    fn next_step(&mut self, limit: u64) -> Step {
+        let from = self.hashed;
+        if let Some(bytes) = self.held.remove(&from) {
+            return Step::Held(bytes);
+        }
+        let next_held = self.held.range(from..).next().map_or(u64::MAX, |(s, _)| *s);
+        Step::Read(from, limit.min(from + CHUNK).min(next_held))
+    }
+
+    /// `0..to` is hashed: held bytes that start before `to` are done with.
+    fn hashed_to(&mut self, to: u64) -> Vec<Vec<u8>> {
+        self.hashed = to;
+        let later = self.held.split_off(&to);
+        std::mem::replace(&mut self.held, later)
+            .into_values()
+            .collect()
+    }
+}
+
+enum Step {
+    Held(Vec<u8>),
+    Read(u64, u64),
 }
 
 impl Shared {
@@ -91,10 +141,12 @@ impl Shared {
 }
 
 impl Prefix {
-    pub fn new(blobs: &Path, tx: Sender<Event>) -> Self {
+    pub fn new(blobs: &Path, tx: Sender<Event>, buffers: Buffers) -> Self {
         Self {
             blobs: blobs.to_path_buf(),
             tx,
+            buffers,
+            window: WINDOW,
             hashers: HashMap::new(),
             writes: HashMap::new(),
         }
@@ -108,13 +160,20 @@ impl Prefix {
         {
             let mut s = shared.lock();
             s.size = size;
+            s.window = self.window;
             for r in resumed {
                 s.mark(r.offset, r.frontier());
             }
         }
         let path = partial_path(&self.blobs, digest);
-        let (thread_shared, digest2, tx) = (shared.clone(), digest.clone(), self.tx.clone());
-        std::thread::spawn(move || hash_prefix(&thread_shared, &path, digest2, &tx));
+        let hasher = Hasher {
+            shared: shared.clone(),
+            path,
+            digest: digest.clone(),
+            tx: self.tx.clone(),
+            buffers: self.buffers.clone(),
+        };
+        std::thread::spawn(move || hasher.run());
         self.hashers.insert(digest.clone(), shared);
     }
 
@@ -143,12 +202,24 @@ impl Prefix {
         self.writes.insert(id, (digest.clone(), *offset));
     }
 
-    /// `n` more bytes of that body are in the file.
-    pub fn written(&mut self, id: RequestId, n: u64) {
-        if let Some((digest, at)) = self.writes.get_mut(&id) {
-            let (digest, start) = (digest.clone(), *at);
-            *at += n;
-            self.mark(&digest, start, start + n);
+    /// These next bytes of that body are in the file.
+    pub fn written(&mut self, id: RequestId, bytes: Vec<u8>) {
+        let Some((digest, at)) = self.writes.get_mut(&id) else {
+            return self.buffers.give(bytes);
+        };
+        let start = *at;
+        *at += bytes.len() as u64;
+        let Some(shared) = self.hashers.get(digest) else {
+            return self.buffers.give(bytes);
+        };
+        let spare = {
+            let mut s = shared.lock();
+            s.mark(start, start + bytes.len() as u64);
+            s.hold(start, bytes)
+        };
+        shared.wake.notify_all();
+        if let Some(bytes) = spare {
+            self.buffers.give(bytes);
         }
     }
 
@@ -198,49 +269,94 @@ impl Drop for Prefix {
     }
 }
 
-/// The hasher thread: hashes up to the frontier as it moves; after
-/// `finish`, to the end, then reports. Read errors are reported as the
-/// whole-file hash would report them.
-fn hash_prefix(shared: &Shared, path: &Path, digest: Digest, tx: &Sender<Event>) {
-    let failed = |e: std::io::Error| {
-        let message = format!("{}: {e}", path.display());
-        let _ = tx.send(Event::Verified(digest.clone(), Err(message)));
-    };
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => return wait_then(shared, || failed(e)),
-    };
-    let mut verifier = DigestVerifier::new();
-    let mut buf = vec![0u8; CHUNK as usize];
-    loop {
-        let (from, to) = {
-            let mut s = shared.lock();
-            loop {
-                if s.stop {
-                    return;
-                }
-                let limit = if s.finish { s.size } else { s.frontier() };
-                if s.hashed < limit {
-                    break (s.hashed, limit.min(s.hashed + CHUNK));
-                }
-                if s.finish {
-                    drop(s);
-                    let bytes = verifier.bytes();
-                    let _ = tx.send(Event::Verified(digest, Ok((verifier.finish(), bytes))));
-                    return;
-                }
-                s = shared.wake.wait(s).unwrap_or_else(|e| e.into_inner());
-            }
+/// A blob's hasher thread.
+struct Hasher {
+    shared: Arc<Shared>,
+    path: PathBuf,
+    digest: Digest,
+    tx: Sender<Event>,
+    buffers: Buffers,
+}
+
+impl Hasher {
+    /// Hashes up to the frontier as it moves (held bytes from memory, the
+    /// rest from the file); after `finish`, to the end, then reports. Read
+    /// errors are reported as the whole-file hash would report them.
+    fn run(self) {
+        let file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) => return self.fail_when_asked(e),
         };
-        let chunk = &mut buf[..(to - from) as usize];
-        if let Err(e) = file.read_exact_at(chunk, from) {
-            return wait_then(shared, || failed(e));
+        let mut verifier = DigestVerifier::new();
+        let mut buf = vec![0u8; CHUNK as usize];
+        loop {
+            let step = match self.next() {
+                Next::Step(step) => step,
+                Next::Stop => return,
+                Next::Done => {
+                    let bytes = verifier.bytes();
+                    let verdict = Ok((verifier.finish(), bytes));
+                    let _ = self.tx.send(Event::Verified(self.digest, verdict));
+                    return;
+                }
+            };
+            let to = match step {
+                Step::Held(bytes) => {
+                    verifier.update(&bytes);
+                    let to = verifier.bytes();
+                    self.buffers.give(bytes);
+                    to
+                }
+                Step::Read(from, to) => {
+                    let chunk = &mut buf[..(to - from) as usize];
+                    if let Err(e) = file.read_exact_at(chunk, from) {
+                        return self.fail_when_asked(e);
+                    }
+                    verifier.update(chunk);
+                    to
+                }
+            };
+            let done = self.shared.lock().hashed_to(to);
+            for bytes in done {
+                self.buffers.give(bytes);
+            }
         }
-        verifier.update(chunk);
-        shared.lock().hashed = to;
+    }
+
+    /// Waits until there are bytes to hash, or every byte is hashed after
+    /// `Verify`, or the hasher is stopped.
+    fn next(&self) -> Next {
+        let mut s = self.shared.lock();
+        loop {
+            if s.stop {
+                return Next::Stop;
+            }
+            let limit = if s.finish { s.size } else { s.frontier() };
+            if s.hashed < limit {
+                return Next::Step(s.next_step(limit));
+            }
+            if s.finish {
+                return Next::Done;
+            }
+            s = self.shared.wake.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Reports a read error as the whole-file hash would, once `Verify`
+    /// comes (nothing if the hasher is stopped first).
+    fn fail_when_asked(self, e: std::io::Error) {
+        let message = format!("{}: {e}", self.path.display());
+        wait_then(&self.shared, || {
+            let _ = self.tx.send(Event::Verified(self.digest, Err(message)));
+        });
     }
 }
 
+enum Next {
+    Step(Step),
+    Stop,
+    Done,
+}
 /// Runs `report` once `Verify` came (or returns if stopped first).
 fn wait_then(shared: &Shared, report: impl FnOnce()) {
     let mut s = shared.lock();

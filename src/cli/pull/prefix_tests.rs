@@ -1,6 +1,7 @@
 //! Tests of the prefix hashers: the written-range bookkeeping, parts that
-//! land out of order (and resumed bytes) hashing to the blob, and the
-//! cases that are left to a whole-file hash.
+//! land out of order (and resumed bytes) hashing to the blob, bytes hashed
+//! from memory and which are held, and the cases that are left to a
+//! whole-file hash.
 
 use super::*;
 use std::sync::mpsc;
@@ -39,7 +40,9 @@ fn parts_landing_out_of_order_hash_to_the_blob() {
     let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 + i / 999) as u8).collect();
     let (dir, digest) = setup("order", &data);
     let (tx, rx) = mpsc::channel();
-    let mut p = Prefix::new(&dir, tx);
+    let mut p = Prefix::new(&dir, tx, Buffers::default());
+    // Some writes are held, the others (beyond 1 MB ahead) read back.
+    p.window = 1_000_000;
     // Ollama's records say the first 100 kB were there already.
     let resumed = [PartRecord {
         n: 0,
@@ -63,7 +66,7 @@ fn parts_landing_out_of_order_hash_to_the_blob() {
         for start in range.clone().step_by(300_000) {
             let end = (start + 300_000).min(range.end);
             land(&dir, &digest, &data, start..end);
-            p.written(RequestId(id), (end - start) as u64);
+            p.written(RequestId(id), data[start..end].to_vec());
         }
     }
     // Everything was hashed while "downloading", before Verify.
@@ -89,7 +92,7 @@ fn a_write_over_hashed_bytes_or_a_cancel_leaves_it_to_a_whole_hash() {
     let data = vec![5u8; 1000];
     let (dir, digest) = setup("overlap", &data);
     let (tx, _rx) = mpsc::channel();
-    let mut p = Prefix::new(&dir, tx);
+    let mut p = Prefix::new(&dir, tx, Buffers::default());
     p.open(&digest, 1000, &[]);
     let write = |offset, len| BodyTarget::Write {
         digest: digest.clone(),
@@ -97,7 +100,7 @@ fn a_write_over_hashed_bytes_or_a_cancel_leaves_it_to_a_whole_hash() {
         len,
     };
     p.target(RequestId(1), &write(0, 500));
-    p.written(RequestId(1), 500);
+    p.written(RequestId(1), data[..500].to_vec());
     // The registry ignored Range: the whole body from 0 again.
     p.target(RequestId(2), &write(0, 1000));
     assert!(!p.verify(&digest));
@@ -107,6 +110,54 @@ fn a_write_over_hashed_bytes_or_a_cancel_leaves_it_to_a_whole_hash() {
     p.cancel(RequestId(3));
     assert!(!p.verify(&digest));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bytes_handed_over_are_hashed_from_memory() {
+    let data: Vec<u8> = (0..2_500_000u32)
+        .map(|i| (i * 13 + i / 777) as u8)
+        .collect();
+    // The partial file stays all zeros: only the handed-over bytes can
+    // give the blob's digest.
+    let (dir, digest) = setup("memory", &data);
+    let (tx, rx) = mpsc::channel();
+    let buffers = Buffers::default();
+    let mut p = Prefix::new(&dir, tx, buffers.clone());
+    p.open(&digest, data.len() as u64, &[]);
+    let target = BodyTarget::Write {
+        digest: digest.clone(),
+        offset: 0,
+        len: data.len() as u64,
+    };
+    p.target(RequestId(1), &target);
+    for chunk in data.chunks(400_000) {
+        p.written(RequestId(1), chunk.to_vec());
+    }
+    assert!(p.verify(&digest), "the prefix hasher answers");
+    assert_eq!(verdict(&rx), (digest, data.len() as u64));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn only_bytes_within_the_window_ahead_are_held() {
+    let mut s = State {
+        window: 100,
+        ..State::default()
+    };
+    assert!(s.hold(0, vec![1; 60]).is_none());
+    assert!(s.hold(80, vec![2; 30]).is_some(), "ends beyond 0 + 100");
+    assert!(s.hold(70, vec![3; 30]).is_none(), "ends at 100");
+    assert!(s.hold(60, Vec::new()).is_some(), "nothing to hold");
+    assert!(matches!(s.next_step(200), Step::Held(b) if b == vec![1; 60]));
+    assert!(s.hashed_to(60).is_empty());
+    assert!(
+        matches!(s.next_step(200), Step::Read(60, 70)),
+        "read up to the next held bytes"
+    );
+    let done = s.hashed_to(75);
+    assert_eq!(done, vec![vec![3; 30]], "read past: no longer needed");
+    assert!(s.hold(74, vec![4; 10]).is_some(), "already hashed");
+    assert!(matches!(s.next_step(90), Step::Read(75, 90)));
 }
 
 #[test]
