@@ -1,7 +1,9 @@
 //! The web layer in a real browser (wasm32, headless Chromium): a store is
 //! written into the Origin Private File System with `web::opfs`, opened as a
 //! directory handle through `web::dir_source::DirSource`, and scanned by the
-//! core, exactly as the app does after the folder picker.
+//! core, exactly as the app does after the folder picker. And the web
+//! layer's reading of the browser's errors (a full disk, a file in use,
+//! from the page or as a worker's text) and of where a file lives (OPFS).
 #![cfg(target_arch = "wasm32")]
 
 use ollama_pack::core::demo::demo_store;
@@ -81,4 +83,54 @@ async fn ranged_reads_and_gguf_head_through_file_slices() {
     assert!(info.architecture().is_some());
     let missing = source.read("models/blobs/nope", 0, 1).await.unwrap_err();
     assert_eq!(missing.kind, SourceErrorKind::NotFound);
+}
+
+/// A real `DOMException` of `name`, as the browser throws it.
+fn dom_exception(message: &str, name: &str) -> wasm_bindgen::JsValue {
+    let class = js_sys::Reflect::get(&js_sys::global(), &"DOMException".into()).unwrap();
+    let args = js_sys::Array::of2(&message.into(), &name.into());
+    js_sys::Reflect::construct(&class.into(), &args).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_full_disk_or_a_file_in_use_is_named_from_the_page_or_from_a_worker() {
+    use ollama_pack::web::js::WebError;
+    let full = WebError::from_js(&dom_exception("no room", "QuotaExceededError"));
+    assert_eq!(full, WebError::DiskFull("no room".into()));
+    assert!(full.to_string().starts_with("the disk is full"), "{full}");
+    // A worker sends `Name: message` (www/pull-worker.js errorText).
+    assert_eq!(
+        WebError::from_text("QuotaExceededError: no room".into()),
+        full
+    );
+    let busy = WebError::from_text("NoModificationAllowedError: locked".into());
+    assert_eq!(busy, WebError::InUse("locked".into()));
+    assert!(busy.to_string().starts_with("another tab or program"));
+    assert_eq!(
+        WebError::from_text("the partial file is not open".into()),
+        WebError::Other("the partial file is not open".into())
+    );
+    assert_eq!(
+        WebError::from_text("sha256-1: read: short".into()),
+        WebError::Other("sha256-1: read: short".into()),
+        "only an error's name is read as one"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_file_in_the_origin_private_file_system_is_known_as_one() {
+    let dir = opfs::write_tree("wasm-test-contains", &[("a/b".into(), b"x".to_vec())])
+        .await
+        .expect("write OPFS");
+    let sub: web_sys::FileSystemDirectoryHandle =
+        wasm_bindgen_futures::JsFuture::from(dir.get_directory_handle("a"))
+            .await
+            .unwrap()
+            .into();
+    let file: web_sys::FileSystemFileHandle =
+        wasm_bindgen_futures::JsFuture::from(sub.get_file_handle("b"))
+            .await
+            .unwrap()
+            .into();
+    assert!(opfs::contains(&file).await);
 }

@@ -6,10 +6,12 @@
 // writes the partial file itself, through a sync access handle: no round
 // trip through the browser process, and each byte is in the file as soon as
 // it is written (the part records follow: a closed tab loses little).
-// Messages in (`seq`: answered { type: 'ack', seq, ok, message? }):
+// Messages in (`seq`: answered { type: 'ack', seq, ok, message? }, the
+// message `Name: text` for a DOMException, e.g. QuotaExceededError):
 //   { id, type: 'stream', budget }        a pull starts a blob's partial file;
-//   { id, seq, type: 'open', handle, size }  open it for writes here (fails
-//                                         outside OPFS: the page then writes);
+//   { id, seq, type: 'open', handle, size }  open it (in OPFS) for writes
+//                                         here (NotSupportedError where the
+//                                         browser cannot: the page writes);
 //   { id, seq, type: 'write', offset, data, len }  write `len` bytes of `data`
 //                                         (an ArrayBuffer, moved here) at
 //                                         `offset`, then hash them;
@@ -47,8 +49,16 @@ async function hash(id, file, handle, verifier) {
       : await hashFile(file, handle, progressOf(id));
     self.postMessage({ id, type: 'done', hex: result.hex, bytes: result.bytes, via: result.via });
   } catch (error) {
-    self.postMessage({ id, type: 'error', message: String(error?.message ?? error) });
+    self.postMessage({ id, type: 'error', message: errorText(error) });
   }
+}
+
+// An error as text for the page: `Name: message` for a DOMException (the
+// page tells a full disk or a file in use by the name).
+function errorText(error) {
+  const name = error?.name;
+  const message = String(error?.message ?? error);
+  return name && name !== 'Error' ? `${name}: ${message}` : message;
 }
 
 function closeAccess(stream) {
@@ -70,7 +80,7 @@ async function answer(seq, work) {
     await work();
     self.postMessage({ type: 'ack', seq, ok: true });
   } catch (error) {
-    self.postMessage({ type: 'ack', seq, ok: false, message: String(error?.message ?? error) });
+    self.postMessage({ type: 'ack', seq, ok: false, message: errorText(error) });
   }
 }
 
@@ -85,8 +95,16 @@ self.onmessage = async (event) => {
     case 'open':
       return answer(seq, async () => {
         if (!stream) throw new Error('no such stream');
+        if (typeof handle.createSyncAccessHandle !== 'function') {
+          throw new DOMException('this browser cannot write files from a worker', 'NotSupportedError');
+        }
         stream.access = await handle.createSyncAccessHandle();
-        stream.access.truncate(event.data.size);
+        try {
+          stream.access.truncate(event.data.size);
+        } catch (error) {
+          closeAccess(stream); // else the file stays locked
+          throw error;
+        }
       });
     case 'write': {
       const { offset, data, len } = event.data;

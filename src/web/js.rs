@@ -15,6 +15,18 @@ pub enum WebError {
     PermissionDenied(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// The disk, or the browser's storage quota for this page, is full.
+    #[error(
+        "the disk is full, or the browser's storage for this page is used up: free some \
+         space and try again ({0})"
+    )]
+    DiskFull(String),
+    /// Another tab (or program) holds the file open for writing.
+    #[error(
+        "another tab or program is writing this file: close it, or wait until it is done, \
+         and try again ({0})"
+    )]
+    InUse(String),
     #[error("{0}")]
     Other(String),
 }
@@ -27,15 +39,30 @@ impl WebError {
             .filter(|m| !m.is_empty())
             .or_else(|| value.as_string())
             .unwrap_or_else(|| format!("{value:?}"));
-        match name.as_str() {
+        Self::named(&name, message)
+    }
+
+    /// Classifies an error a worker sent as text, `Name: message` (or
+    /// just a message), as [`WebError::from_js`] does.
+    pub fn from_text(text: String) -> Self {
+        match text.split_once(": ") {
+            Some((name, message)) if name.ends_with("Error") && !name.contains(' ') => {
+                Self::named(name, message.to_string())
+            }
+            _ => Self::Other(text),
+        }
+    }
+
+    fn named(name: &str, message: String) -> Self {
+        match name {
             "AbortError" => Self::Cancelled,
             "NotAllowedError" | "SecurityError" => Self::PermissionDenied(message),
             "NotFoundError" => Self::NotFound(message),
-            _ => Self::Other(if name.is_empty() {
-                message
-            } else {
-                format!("{name}: {message}")
-            }),
+            "QuotaExceededError" => Self::DiskFull(message),
+            "NoModificationAllowedError" => Self::InUse(message),
+            "NotSupportedError" => Self::Unsupported(message),
+            "" => Self::Other(message),
+            _ => Self::Other(format!("{name}: {message}")),
         }
     }
 }

@@ -23,6 +23,16 @@ pub async fn root() -> Result<FileSystemDirectoryHandle, WebError> {
         .unchecked_into())
 }
 
+/// Whether `handle` is inside the OPFS (not in a folder picked on disk).
+pub async fn contains(handle: &FileSystemFileHandle) -> bool {
+    let Ok(root) = root().await else {
+        return false;
+    };
+    resolve(root.resolve(handle))
+        .await
+        .is_ok_and(|path| !path.is_null() && !path.is_undefined())
+}
+
 async fn subdir(
     parent: &FileSystemDirectoryHandle,
     name: &str,

@@ -14,9 +14,11 @@
 //! leaves records that never claim more than the partial file holds.
 
 use super::js::{call_method, resolve, WebError};
+use super::opfs;
 use super::store_writer;
 use super::stream_hash::StreamHashers;
 use crate::core::digest::Digest;
+use crate::core::format::human_bytes;
 use crate::core::name::ModelName;
 use crate::core::registry::pull::parts::{partial_file_name, record_file_name};
 use crate::core::registry::{LocalBlobs, PartRecord};
@@ -144,19 +146,35 @@ impl PullFiles {
         parts
     }
 
-    /// Opens the partial file for writes at offsets (kept when resuming).
+    /// Opens the partial file for writes at offsets (kept when resuming),
+    /// at its full size: a disk without room for the blob says so before
+    /// anything is downloaded.
     pub async fn open_partial(
         &self,
         digest: &Digest,
         size: u64,
         resume: bool,
     ) -> Result<(), WebError> {
+        self.open_sized(digest, size, resume)
+            .await
+            .map_err(|e| match e {
+                WebError::DiskFull(m) => WebError::DiskFull(format!(
+                    "{m}; {} needs {}",
+                    digest.blob_file_name(),
+                    human_bytes(size)
+                )),
+                other => other,
+            })
+    }
+
+    async fn open_sized(&self, digest: &Digest, size: u64, resume: bool) -> Result<(), WebError> {
         if !resume {
             self.discard(digest).await?;
         }
         let handle = file_handle(&self.blobs, &partial_file_name(digest), true).await?;
         self.hashers.begin(digest);
-        let partial = if !page_writes() && self.hashers.open_sync(digest, &handle, size).await {
+        let in_opfs = !page_writes() && opfs::contains(&handle).await;
+        let partial = if in_opfs && self.hashers.open_sync(digest, &handle, size).await? {
             Partial::Worker
         } else {
             let options = Object::new();
@@ -196,7 +214,7 @@ impl PullFiles {
             }
             Some(Partial::Worker) => {
                 let write = self.hashers.write(digest, position, &moved, len);
-                return Box::pin(async move { write.await.map_err(WebError::Other) });
+                return Box::pin(async move { write.await.map_err(WebError::from_text) });
             }
             Some(Partial::Writable(writable)) => writable,
         };

@@ -167,7 +167,7 @@ impl SaveTarget {
 /// A write that failed for lack of space says so.
 fn disk_full(e: WebError) -> WebError {
     match e {
-        WebError::Other(m) if m.contains("QuotaExceeded") => WebError::Other(
+        WebError::DiskFull(_) => WebError::Other(
             "The disk is full: free some space (or choose another disk) and pack again.".into(),
         ),
         other => other,

@@ -12,7 +12,7 @@
 //! cover. [`StreamHashers::room`] holds a writer back while its worker is
 //! behind, so memory stays bounded when the network outruns the hash.
 
-use super::js::{prop, prop_string};
+use super::js::{prop, prop_string, WebError};
 use crate::core::digest::Digest;
 use futures_channel::oneshot;
 use futures_util::future::select;
@@ -298,22 +298,28 @@ impl StreamHashers {
             .ok_or_else(|| format!("{digest}: no stream"))
     }
 
-    /// Asks the worker to open `digest`'s partial file (`handle`) for its
-    /// own writes, at `size` bytes. `false` where it cannot (a picked
-    /// folder: sync access handles are OPFS-only): the page writes then.
+    /// Asks the worker to open `digest`'s partial file (`handle`, in
+    /// OPFS: sync access handles are OPFS-only) for its own writes, at
+    /// `size` bytes. `Ok(false)` where this browser cannot (the page writes
+    /// then); an error when the file could not be opened or sized (a full
+    /// disk, the file in use by another tab).
     pub async fn open_sync(
         &self,
         digest: &Digest,
         handle: &FileSystemFileHandle,
         size: u64,
-    ) -> bool {
+    ) -> Result<bool, WebError> {
         let Ok((index, id)) = self.stream(digest) else {
-            return false;
+            return Ok(false);
         };
         let m = message(id, "open");
         set(&m, "handle", handle);
         set(&m, "size", &(size as f64).into());
-        self.call(index, m, None).await.is_ok()
+        match self.call(index, m, None).await.map_err(WebError::from_text) {
+            Ok(()) => Ok(true),
+            Err(WebError::Unsupported(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Writes `len` bytes of `buffer` at `offset` of `digest`'s partial

@@ -421,3 +421,21 @@ export async function removeOpfs(page, root) {
     });
   }, root);
 }
+
+/**
+ * A nearly full disk, as the page sees it: the browser's storage quota for
+ * the page's origin is set (DevTools protocol) to what it uses now plus
+ * `free` bytes, so writes beyond that fail with Chromium's own
+ * QuotaExceededError. Returns a function that lifts the limit.
+ */
+export async function limitStorage(app, free) {
+  const { page, context, url } = app;
+  const cdp = await context.newCDPSession(page);
+  const origin = new URL(url).origin;
+  const { usage } = await page.evaluate(() => navigator.storage.estimate());
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + free });
+  return async () => {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await cdp.detach();
+  };
+}

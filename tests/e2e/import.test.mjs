@@ -4,14 +4,16 @@
 // typed names checked); the manifest is written byte for byte whatever the
 // name, so the ID stays. Cancel in the middle of a large import: the store
 // is left exactly as it was, and the page imports again afterwards. A blob
-// the folder has with the wrong size is replaced by the verified copy.
+// the folder has with the wrong size is replaced by the verified copy. A
+// full disk (the page's storage quota set short of the archive) stops the
+// import with a message that says so, and nothing is left behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openApp, stubDirectoryPicker, listOpfs, readOpfsFile, writeOpfsTree } from './harness.mjs';
+import { openApp, stubDirectoryPicker, listOpfs, readOpfsFile, writeOpfsTree, limitStorage } from './harness.mjs';
 import { DIR, SOURCE, idOfBytes, openArchive, emptyStore, sourceModel } from './archives.mjs';
 import { oneModelStore } from './stores.mjs';
 
@@ -129,6 +131,36 @@ test('Cancel stops an import in the middle and leaves the store as it was; the p
 
     await importAndWait(page, /^Imported 1 model\(s\): big:latest; 2 blob\(s\) written/);
     await page.waitForFunction(() => document.querySelectorAll('#models tbody tr').length === 2);
+    assert.equal(await page.locator('#problems').count(), 0);
+    assert.deepEqual(app.errors, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a full disk: the import stops with a message that says so, leaves the store as it was, and imports once there is room', async () => {
+  const { page } = app;
+  const { tar, dir } = bigArchive(64 << 20);
+  try {
+    await emptyStore(page, 'fstore');
+    await writeOpfsTree(page, sourceModel('gemma2:2b'), 'fstore', { keep: true });
+    await stubDirectoryPicker(page, 'fstore');
+    await page.click('#open-folder');
+    await page.locator('#summary').waitFor();
+    const before = await listOpfs(page, 'fstore');
+    await openArchive(page, tar, 120_000);
+    const lift = await limitStorage(app, 32 << 20);
+    try {
+      await page.click('#archive-import');
+      await page.locator('#import-result').waitFor({ timeout: 60_000 });
+    } finally {
+      await lift();
+    }
+    const said = await page.locator('#import-result').innerText();
+    assert.match(said, /the disk is full, or the browser's storage for this page is used up: free some space and try again/);
+    await page.locator('#summary').waitFor();
+    assert.deepEqual(await listOpfs(page, 'fstore'), before, 'no blob, temporary file or manifest left');
+    await importAndWait(page, /^Imported 1 model\(s\): big:latest; 2 blob\(s\) written/);
     assert.equal(await page.locator('#problems').count(), 0);
     assert.deepEqual(app.errors, []);
   } finally {

@@ -5,13 +5,15 @@
 // connection is resumed from what was written; a flipped byte is caught and
 // the blob fetched again; a tab closed mid-pull leaves what the next page
 // continues from; a Cancel keeps the download and the next
-// pull continues it (bytes counted by the proxy, ≤ 1.1× the blob); a login
+// pull continues it (bytes counted by the proxy, ≤ 1.1× the blob); a full
+// disk (the page's storage quota set just short of the model) stops the
+// pull with a message before anything is lost or named; a login
 // registry refuses an anonymous look-up with a message and works once
 // signed in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sha } from './stores.mjs';
-import { openApp, writeOpfsTree, stubDirectoryPicker, readOpfsFile, listOpfs } from './harness.mjs';
+import { openApp, writeOpfsTree, stubDirectoryPicker, readOpfsFile, listOpfs, limitStorage } from './harness.mjs';
 import { startRegistry, startAuthRegistry, basic, pushModel, tinyModel, registryManifest } from './registry.mjs';
 import { startFaultProxy } from '../registry/fault_proxy.mjs';
 
@@ -219,6 +221,37 @@ test('a tab closed mid-pull: the next page continues from what was written (OPFS
   // written, so at most that much (and what was in flight) comes again.
   const second = await blobBytesSent();
   assert.ok(second <= BIG - 150_000_000, `the second page fetched ${second} bytes of a ${BIG}-byte model: it did not continue`);
+});
+
+test('a full disk: the pull stops before downloading, says so and how much the blob needs; once there is room it pulls', async () => {
+  const { page } = app;
+  const errorsBefore = app.errors.length;
+  // OPFS written by the pull worker, then by the page (as in a folder on disk).
+  for (const [dir, query] of [['full', ''], ['fullpage', '?writes=page']]) {
+    await page.goto(app.url + query);
+    await freshFolder(dir);
+    await resetProxy();
+    const lift = await limitStorage(app, 100_000_000);
+    let kind, text;
+    try {
+      [kind, text] = await pull(`${proxy.url}/team/big:v1`, 2);
+    } finally {
+      await lift();
+    }
+    assert.equal(kind, 'transfer-failed', text);
+    assert.match(text, /the disk is full, or the browser's storage for this page is used up: free some space and try again/, query);
+    assert.match(text, /the pull stopped \(pull again to continue\)/);
+    if (!query) assert.match(text, new RegExp(`${sha(model.weights).replace(':', '-')} needs 320 MB`), 'the blob that did not fit, and its size');
+    const blobs = await listOpfs(page, `${dir}/models/blobs`);
+    assert.ok(!blobs.includes(sha(model.weights).replace(':', '-')), 'no unverified blob under its final name');
+    assert.equal(await page.locator('#models tbody tr').count(), 1, 'no manifest was written');
+    await page.click('#pull-to-folder');
+    const [kind2, text2] = await ended(3);
+    assert.equal(kind2, 'transfer-result', text2);
+    await assertPulled(dir);
+  }
+  await page.goto(app.url);
+  assert.deepEqual(app.errors.slice(errorsBefore), [], 'nothing went wrong in the page');
 });
 
 test('a registry that asks for a login: refused anonymously with a message, pulled and pushed once signed in', async () => {
