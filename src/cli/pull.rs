@@ -180,13 +180,19 @@ fn failure(e: PullError) -> Failure {
         )),
         PullError::Auth(AuthFailure::Refused { .. }) => Failure::Run(message),
         PullError::Cancelled => Failure::Interrupted(message),
+        // A file could not be read or written (a full disk, say): what was
+        // downloaded is kept for the next run.
+        PullError::Local(_) => Failure::Transfer(format!(
+            "{message}; what was downloaded is kept: once that is fixed, run the same pull \
+             again to continue where it stopped"
+        )),
         _ => Failure::Transfer(message),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{is_loopback, options, Args};
+    use super::{failure, is_loopback, options, Args, Failure, PullError};
     use crate::core::registry::RegistryRef;
     use clap::Parser;
 
@@ -204,6 +210,19 @@ mod tests {
         let cli = Cli::try_parse_from(argv).unwrap();
         let opts = options(&cli.args, &RegistryRef::parse(reference).unwrap()).unwrap();
         (opts.plan_parts(size).len(), opts.concurrency)
+    }
+
+    #[test]
+    fn a_local_failure_says_the_download_is_kept() {
+        let disk = "blobs/x-partial: No space left on device (os error 28)";
+        let Failure::Transfer(text) = failure(PullError::Local(disk.into())) else {
+            panic!("a transfer failure (exit 1)");
+        };
+        assert!(text.starts_with(disk), "{text}");
+        assert!(
+            text.contains("run the same pull again to continue"),
+            "{text}"
+        );
     }
 
     #[test]
