@@ -26,21 +26,11 @@
 // moved back for reuse), { id, type: 'progress', bytes },
 // { id, type: 'done', hex, bytes, via } or { id, type: 'error', message }.
 import init, { hashFile, StreamVerifier, finishStream } from './registry/ollama_pack.js';
+import { errorText, progressOf } from './worker-common.js';
 
 const ready = init();
 /** id → { verifier, access } */
 const streams = new Map();
-
-// Progress at most every 500 ms (each message re-renders the page).
-function progressOf(id) {
-  let last = 0;
-  return (bytes) => {
-    const now = performance.now();
-    if (now - last < 500) return;
-    last = now;
-    self.postMessage({ id, type: 'progress', bytes });
-  };
-}
 
 async function hash(id, file, handle, verifier) {
   try {
@@ -51,14 +41,6 @@ async function hash(id, file, handle, verifier) {
   } catch (error) {
     self.postMessage({ id, type: 'error', message: errorText(error) });
   }
-}
-
-// An error as text for the page: `Name: message` for a DOMException (the
-// page tells a full disk or a file in use by the name).
-function errorText(error) {
-  const name = error?.name;
-  const message = String(error?.message ?? error);
-  return name && name !== 'Error' ? `${name}: ${message}` : message;
 }
 
 function closeAccess(stream) {

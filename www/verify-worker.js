@@ -4,6 +4,7 @@
 // Messages in: { id, file, handle? }. Out: { id, type: 'progress', bytes },
 // { id, type: 'done', hex, bytes, via } or { id, type: 'error', message }.
 import init, { hashFile } from './ollama_pack.js';
+import { errorText, progressOf } from './worker-common.js';
 
 const ready = init();
 
@@ -11,20 +12,9 @@ self.onmessage = async (event) => {
   const { id, file, handle } = event.data;
   try {
     await ready;
-    // Progress at most every 500 ms: each message re-renders the page, and
-    // on a 2-core machine with a worker per core that time is taken from the
-    // hashing (measured: 0.71 → 0.56 CPU-s of page, compositor and browser
-    // work per 1 GiB verify with 2 workers, going from 200 to 500 ms).
-    let last = 0;
-    const progress = (bytes) => {
-      const now = performance.now();
-      if (now - last < 500) return;
-      last = now;
-      self.postMessage({ id, type: 'progress', bytes });
-    };
-    const result = await hashFile(file, handle, progress);
+    const result = await hashFile(file, handle, progressOf(id));
     self.postMessage({ id, type: 'done', hex: result.hex, bytes: result.bytes, via: result.via });
   } catch (error) {
-    self.postMessage({ id, type: 'error', message: String(error?.message ?? error) });
+    self.postMessage({ id, type: 'error', message: errorText(error) });
   }
 };
