@@ -118,7 +118,7 @@ impl SaveTarget {
                 let promise = writable
                     .write_with_u8_array(bytes)
                     .map_err(|e| WebError::from_js(&e))?;
-                resolve(promise).await.map(|_| ()).map_err(disk_full)
+                resolve(promise).await.map(|_| ())
             }
             Self::Stream { download, .. } => download.write(bytes).await,
             Self::Memory {
@@ -136,10 +136,7 @@ impl SaveTarget {
     /// Makes the file final (or starts the in-memory download).
     pub async fn finish(self) -> Result<(), WebError> {
         match self {
-            Self::File { writable, .. } => resolve(writable.close())
-                .await
-                .map(|_| ())
-                .map_err(disk_full),
+            Self::File { writable, .. } => resolve(writable.close()).await.map(|_| ()),
             Self::Stream { download, .. } => download.finish(),
             Self::Memory { parts, name, .. } => download(&parts, &name),
         }
@@ -161,16 +158,6 @@ impl SaveTarget {
             Self::Stream { download, .. } => download.discard(),
             Self::Memory { .. } => {}
         }
-    }
-}
-
-/// A write that failed for lack of space says so.
-fn disk_full(e: WebError) -> WebError {
-    match e {
-        WebError::DiskFull(_) => WebError::Other(
-            "The disk is full: free some space (or choose another disk) and pack again.".into(),
-        ),
-        other => other,
     }
 }
 

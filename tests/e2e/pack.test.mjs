@@ -3,7 +3,8 @@
 // test reads that file back and checks it with its own tools only — GNU
 // tar, sha256sum -c and Python's tarfile — never with our reader. Also: a
 // corrupted blob stops the pack and leaves no file; Cancel leaves no file;
-// gzip; a model with a missing blob cannot be packed.
+// a full disk (the page's storage quota set short of the archive) says so
+// and leaves no file; gzip; a model with a missing blob cannot be packed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { filesUnder, oneModelStore } from './stores.mjs';
-import { openApp, writeOpfsTree, stubDirectoryPicker, stubSaveFilePicker, pickerCalls, readOpfsFile, listOpfs, ROOT } from './harness.mjs';
+import { openApp, writeOpfsTree, stubDirectoryPicker, stubSaveFilePicker, pickerCalls, readOpfsFile, listOpfs, limitStorage, ROOT } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'tests/fixtures/generated/store');
 const SOURCE = path.join(FIXTURE, 'dot-ollama/models');
@@ -148,6 +149,24 @@ test('cancel discards the partial archive and leaves the page usable', async () 
   assert.ok(!(await listOpfs(page, 'out')).includes('big.tar'), 'no partial archive left');
   await page.fill('#filter', 'big');
   assert.equal(await page.locator('#models tbody tr').count(), 1);
+  assert.deepEqual(app.errors, []);
+});
+
+test('a full disk stops the pack with a message that says so and leaves no file', async () => {
+  const { page } = app;
+  await writeOpfsTree(page, oneModelStore(64 << 20, 4), 'pfull');
+  await open('pfull');
+  await tick('big:latest');
+  const lift = await limitStorage(app, 16 << 20);
+  let result;
+  try {
+    result = await packTo('out/full.tar');
+  } finally {
+    await lift();
+  }
+  assert.match(result, /the disk is full, or the browser's storage for this page is used up: free some space and try again/);
+  assert.ok(!(await listOpfs(page, 'out')).includes('full.tar'), 'no partial archive left');
+  assert.equal(await packTo('out/full.tar', 2).then((t) => /^Saved/.test(t)), true, 'packs once there is room');
   assert.deepEqual(app.errors, []);
 });
 
