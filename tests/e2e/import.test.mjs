@@ -94,16 +94,21 @@ function bigArchive(size) {
   return { tar, dir, weights };
 }
 
+/** Opens an OPFS folder `name` holding gemma2:2b only; returns its files. */
+async function openOneModelFolder(page, name) {
+  await emptyStore(page, name);
+  await writeOpfsTree(page, sourceModel('gemma2:2b'), name, { keep: true });
+  await stubDirectoryPicker(page, name);
+  await page.click('#open-folder');
+  await page.locator('#summary').waitFor();
+  return listOpfs(page, name);
+}
+
 test('Cancel stops an import in the middle and leaves the store as it was; the page imports again', async () => {
   const { page } = app;
   const { tar, dir, weights } = bigArchive(384 << 20);
   try {
-    await emptyStore(page, 'kstore');
-    await writeOpfsTree(page, sourceModel('gemma2:2b'), 'kstore', { keep: true });
-    await stubDirectoryPicker(page, 'kstore');
-    await page.click('#open-folder');
-    await page.locator('#summary').waitFor();
-    const before = await listOpfs(page, 'kstore');
+    const before = await openOneModelFolder(page, 'kstore');
     await openArchive(page, tar, 120_000);
     assert.match(await page.locator('#archive-verdict').innerText(), /^Intact/);
 
@@ -142,12 +147,7 @@ test('a full disk: the import stops with a message that says so, leaves the stor
   const { page } = app;
   const { tar, dir } = bigArchive(64 << 20);
   try {
-    await emptyStore(page, 'fstore');
-    await writeOpfsTree(page, sourceModel('gemma2:2b'), 'fstore', { keep: true });
-    await stubDirectoryPicker(page, 'fstore');
-    await page.click('#open-folder');
-    await page.locator('#summary').waitFor();
-    const before = await listOpfs(page, 'fstore');
+    const before = await openOneModelFolder(page, 'fstore');
     await openArchive(page, tar, 120_000);
     const lift = await limitStorage(app, 32 << 20);
     try {
