@@ -1,15 +1,16 @@
 //! Verification that overlaps the download. In: what the pull driver sees
 //! of each blob's partial file: opened (with the part records it resumes
-//! from), body writes as they land (request, offset, the bytes), part records,
-//! cancels, and finally the machine's `Verify`. Out: the same
+//! from), body writes as they land (request, offset, the bytes), part
+//! records, cancels, and finally the machine's `Verify`. Out: the same
 //! `Event::Verified` that hashing the finished file gives, but sooner: a
 //! thread per blob hashes the written prefix `0..frontier` of the partial
 //! file while later parts are still arriving, so `Verify` only has the rest
 //! to do. The bytes of a write that lands within [`WINDOW`] of where the
 //! hasher is are hashed from memory (the download thread's buffer, given
-//! back afterwards); the rest are read back from the file. Whenever a write could change bytes it may already have read (a
-//! write over marked bytes, a cancelled request that might still write),
-//! the blob is given up here and `Verify` hashes the whole file as before.
+//! back afterwards); the rest are read back from the file. Whenever a
+//! write could change bytes it may already have read (a write over marked
+//! bytes, a cancelled request that might still write), the blob is given
+//! up here and `Verify` hashes the whole file as before.
 
 use super::buffers::Buffers;
 use super::net::{partial_path, Event};
