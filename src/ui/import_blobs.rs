@@ -113,7 +113,8 @@ impl Import {
             .last_blob()
             .is_some_and(|(d, ok)| d == &digest && *ok);
         if !verified {
-            blob.discard().await;
+            // Its models are skipped; the import goes on either way.
+            let _ = blob.discard().await;
             return Ok(());
         }
         let closed = blob.close().await.map_err(text)?;
@@ -140,19 +141,23 @@ impl Import {
     }
 
     /// Removes every file this run made, unless manifests use them.
-    pub async fn undo(&mut self) {
+    /// Returns the files it could not remove (with why).
+    pub async fn undo(&mut self) -> Vec<String> {
+        let mut left = Vec::new();
         if self.committed {
-            return;
+            return left;
         }
         if let Some((blob, _)) = self.current.take() {
-            blob.discard().await;
+            left.extend(blob.discard().await.err());
         }
         for (blob, _) in self.repairs.drain(..) {
-            blob.discard().await;
+            left.extend(blob.discard().await.err());
         }
         for digest in self.written.drain(..) {
-            store_writer::remove_blob(&self.models, &digest.blob_file_name()).await;
+            let removed = store_writer::remove_blob(&self.models, &digest.blob_file_name()).await;
+            left.extend(removed.err());
         }
+        left
     }
 
     /// Puts the repairs the imported models need in place, drops the
@@ -163,11 +168,13 @@ impl Import {
                 blob.commit(&digest.blob_file_name()).await.map_err(text)?;
                 self.repaired += 1;
             } else {
-                blob.discard().await;
+                // Unused: a leftover temporary file is shown as such.
+                let _ = blob.discard().await;
             }
         }
         for digest in self.written.iter().filter(|d| !keep.contains(d)) {
-            store_writer::remove_blob(&self.models, &digest.blob_file_name()).await;
+            // No manifest uses it: a leftover is shown as an orphan.
+            let _ = store_writer::remove_blob(&self.models, &digest.blob_file_name()).await;
         }
         self.written.retain(|d| keep.contains(d));
         Ok(())

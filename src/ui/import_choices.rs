@@ -127,11 +127,12 @@ fn status(state: &AppState) -> Html {
             }
         }
         Some(ImportStatus::Done(text)) => html! { <p class="info" id="import-result">{ text }</p> },
-        Some(ImportStatus::Failed(text)) => {
-            html! { <p class="error" id="import-result">{ format!("Import failed: {text}") }</p> }
+        Some(ImportStatus::Failed(why, after)) => {
+            let why = why.trim_end_matches('.');
+            html! { <p class="error" id="import-result">{ format!("Import failed: {why}. {after}") }</p> }
         }
-        Some(ImportStatus::Cancelled) => {
-            html! { <p class="warning" id="import-result">{ "Import cancelled: nothing was imported, and the blobs it had written were removed." }</p> }
+        Some(ImportStatus::Cancelled(after)) => {
+            html! { <p class="warning" id="import-result">{ format!("Import cancelled: nothing was imported. {after}") }</p> }
         }
         None => Html::default(),
     }

@@ -5,7 +5,9 @@
 //! folder lacks is written under a temporary name and renamed only once its
 //! digest verified, then the manifests the core's plan allows, last and
 //! byte for byte; the folder is rescanned. A refused, failed or cancelled
-//! import removes the blobs it wrote: the folder is left as it was.
+//! import removes the blobs it wrote: the folder is left as it was, and the
+//! message says so (or names what could not be removed, or says that the
+//! import stopped while writing the manifests).
 
 use super::import_blobs::{stream_blobs, text, Import, Stop};
 use super::pack_run::CancelFlag;
@@ -34,9 +36,25 @@ pub enum ImportStatus {
         last_ms: f64,
     },
     Done(String),
-    Failed(String),
-    Cancelled,
+    /// Why it failed, and what that left in the folder.
+    Failed(String, String),
+    /// What the cancelled import left in the folder.
+    Cancelled(String),
 }
+
+/// What a stopped import left in the folder: `committed` when it stopped
+/// while writing manifests, `left` the files it could not remove.
+fn aftermath(committed: bool, left: &[String]) -> String {
+    if committed {
+        "It stopped while writing the manifests: the blobs and manifests written so far stay in the folder (every blob was verified); import again to finish, what is there already is skipped.".into()
+    } else if left.is_empty() {
+        AS_BEFORE.into()
+    } else {
+        format!("The folder is as it was, except for files that could not be removed: {}. No manifest uses them: remove them by hand, or leave them (Ollama ignores them).", left.join(", "))
+    }
+}
+
+const AS_BEFORE: &str = "The folder is as it was: what this import had written was removed.";
 
 fn summary(plan: &ManifestPlan, manifests: &[VerifiedManifest], import: &Import) -> String {
     let blobs = import.written.len();
@@ -123,25 +141,23 @@ async fn finish(
     Ok(summary(&plan, &manifests, import))
 }
 
-async fn run(
-    file: File,
-    source: Rc<BrowserSource>,
-    models_dir: String,
-    choices: Choices,
+/// The models folder, with write access, and what blobs it has.
+async fn prepare(
+    source: &BrowserSource,
+    models_dir: &str,
     cancel: CancelFlag,
-    on_read: &dyn Fn(u64),
-) -> Result<String, Stop> {
-    let BrowserSource::Dir(dir) = &*source else {
+) -> Result<Import, Stop> {
+    let BrowserSource::Dir(dir) = source else {
         return Err(Stop::Failed("this folder was opened read-only (file input); open it with \"Open models folder\" to import into it".into()));
     };
     store_writer::request_write(dir.handle())
         .await
         .map_err(text)?;
-    let models = store_writer::models_dir(dir.handle(), &models_dir)
+    let models = store_writer::models_dir(dir.handle(), models_dir)
         .await
         .map_err(text)?;
     let listing = source
-        .list(&join(&models_dir, "blobs"))
+        .list(&join(models_dir, "blobs"))
         .await
         .map_err(text)?;
     let present = BlobDir::from_listing(listing)
@@ -149,15 +165,38 @@ async fn run(
         .iter()
         .map(|(d, f)| (d.clone(), f.size))
         .collect();
-    let mut import = Import::new(models, present, cancel);
+    Ok(Import::new(models, present, cancel))
+}
+
+async fn run(
+    file: File,
+    source: Rc<BrowserSource>,
+    models_dir: String,
+    choices: Choices,
+    cancel: CancelFlag,
+    on_read: &dyn Fn(u64),
+) -> ImportStatus {
+    let mut import = match prepare(&source, &models_dir, cancel).await {
+        Ok(import) => import,
+        Err(stop) => return status(Err(stop), AS_BEFORE.into()),
+    };
     let result = match stream_blobs(&file, &mut import, on_read).await {
         Ok(manifests) => finish(&mut import, manifests, &choices).await,
         Err(stop) => Err(stop),
     };
-    if result.is_err() {
-        import.undo().await;
+    let after = match result {
+        Ok(_) => String::new(),
+        Err(_) => aftermath(import.committed, &import.undo().await),
+    };
+    status(result, after)
+}
+
+fn status(result: Result<String, Stop>, after: String) -> ImportStatus {
+    match result {
+        Ok(done) => ImportStatus::Done(done),
+        Err(Stop::Failed(why)) => ImportStatus::Failed(why, after),
+        Err(Stop::Cancelled) => ImportStatus::Cancelled(after),
     }
-    result
 }
 
 pub fn start(state: &UseReducerHandle<AppState>, choices: Choices) {
@@ -175,7 +214,7 @@ pub fn start(state: &UseReducerHandle<AppState>, choices: Choices) {
     dispatch.dispatch(Action::ImportStarted(cancel.clone(), size));
     spawn_local(async move {
         let on_read = |read| dispatch.dispatch(Action::ImportRead(read));
-        let result = run(
+        let status = run(
             archive.file.clone(),
             source.clone(),
             report.models_dir.clone(),
@@ -184,11 +223,6 @@ pub fn start(state: &UseReducerHandle<AppState>, choices: Choices) {
             &on_read,
         )
         .await;
-        let status = match result {
-            Ok(done) => ImportStatus::Done(done),
-            Err(Stop::Failed(e)) => ImportStatus::Failed(e),
-            Err(Stop::Cancelled) => ImportStatus::Cancelled,
-        };
         dispatch.dispatch(Action::Import(status));
         if let BrowserSource::Dir(dir) = &*source {
             let handle = dir.handle().clone();

@@ -441,7 +441,7 @@ async fn unstage(staging: &FileSystemDirectoryHandle, store: &StoreReport, summa
         .collect();
     for layer in std::iter::once(&model.config_blob).chain(&model.layers) {
         if !keep.contains(&&layer.digest) {
-            store_writer::remove_blob(staging, &layer.digest.blob_file_name()).await;
+            let _ = store_writer::remove_blob(staging, &layer.digest.blob_file_name()).await;
         }
     }
     let n = &summary.name;

@@ -101,9 +101,10 @@ impl TempBlob {
     }
 
     /// The digest did not verify (or the import stopped): nothing stays.
-    pub async fn discard(self) {
+    /// Err names the temporary file when it could not be removed.
+    pub async fn discard(self) -> Result<(), String> {
         let _ = resolve(self.stream.abort()).await;
-        let _ = resolve(self.blobs.remove_entry(&self.temp_name)).await;
+        remove_entry(&self.blobs, &self.temp_name).await
     }
 }
 
@@ -125,8 +126,8 @@ impl ClosedBlob {
         Ok(())
     }
 
-    pub async fn discard(self) {
-        let _ = resolve(self.blobs.remove_entry(&self.temp_name)).await;
+    pub async fn discard(self) -> Result<(), String> {
+        remove_entry(&self.blobs, &self.temp_name).await
     }
 }
 
@@ -173,10 +174,20 @@ pub async fn write_file(
     resolve(stream.close()).await.map(|_| ())
 }
 
-/// Removes a blob this import wrote (when the import is refused).
-pub async fn remove_blob(models: &FileSystemDirectoryHandle, name: &str) {
-    if let Ok(blobs) = dir(models, "blobs", false).await {
-        let _ = resolve(blobs.remove_entry(name)).await;
+/// Removes a blob a run wrote (gone already is fine); Err names it, with why.
+pub async fn remove_blob(models: &FileSystemDirectoryHandle, name: &str) -> Result<(), String> {
+    match dir(models, "blobs", false).await {
+        Ok(blobs) => remove_entry(&blobs, name).await,
+        Err(WebError::NotFound(_)) => Ok(()),
+        Err(e) => Err(format!("blobs/{name} ({e})")),
+    }
+}
+
+/// Removes `name` from `dir` (gone already is fine); Err names it, with why.
+async fn remove_entry(dir: &FileSystemDirectoryHandle, name: &str) -> Result<(), String> {
+    match resolve(dir.remove_entry(name)).await {
+        Ok(_) | Err(WebError::NotFound(_)) => Ok(()),
+        Err(e) => Err(format!("blobs/{name} ({e})")),
     }
 }
 

@@ -129,7 +129,7 @@ test('Cancel stops an import in the middle and leaves the store as it was; the p
     await page.click('#import-cancel');
     await page.locator('#import-result').waitFor({ timeout: 60_000 });
     // Stopped mid-way: had Cancel not worked, the 384 MiB import would have finished.
-    assert.match(await page.locator('#import-result').innerText(), /^Import cancelled/);
+    assert.match(await page.locator('#import-result').innerText(), /^Import cancelled: nothing was imported\. The folder is as it was: what this import had written was removed\.$/);
     await page.locator('#summary').waitFor();
     assert.deepEqual(await listOpfs(page, 'kstore'), before, 'no blob, temporary file or manifest left');
     assert.equal(await page.locator('#models tbody tr').count(), 1);
@@ -157,7 +157,7 @@ test('a full disk: the import stops with a message that says so, leaves the stor
       await lift();
     }
     const said = await page.locator('#import-result').innerText();
-    assert.match(said, /the disk is full, or the browser's storage for this page is used up: free some space and try again/);
+    assert.match(said, /the disk is full, or the browser's storage for this page is used up: free some space and try again\b.*\. The folder is as it was: what this import had written was removed\.$/);
     await page.locator('#summary').waitFor();
     assert.deepEqual(await listOpfs(page, 'fstore'), before, 'no blob, temporary file or manifest left');
     await importAndWait(page, /^Imported 1 model\(s\): big:latest; 2 blob\(s\) written/);
