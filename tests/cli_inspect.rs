@@ -22,8 +22,7 @@ fn inspect_json(dir: &std::path::Path) -> Value {
 }
 
 fn expected() -> Value {
-    let text = std::fs::read_to_string(fixture().join("expected.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    common::store_expected()
 }
 
 #[test]

@@ -24,31 +24,12 @@ fn store() -> PathBuf {
 }
 
 fn expected() -> Value {
-    let text = std::fs::read_to_string(fixture().join("expected.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    common::store_expected()
 }
 
 /// An empty folder for one test's outputs (and copies).
 fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli_pack")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    common::scratch("cli_pack", test)
 }
 
 fn pack(args: &[&str]) -> (i32, Vec<u8>, String) {
@@ -222,7 +203,7 @@ fn two_models_sharing_blobs_extract_byte_identical() {
 fn a_manifest_path_over_100_bytes_survives_gnu_tar_and_python() {
     let out = scratch("long_path");
     let copy = out.join("store");
-    copy_dir(&store(), &copy);
+    common::copy_dir(&store(), &copy);
     let (model, tag) = ("m".repeat(70), "t".repeat(70));
     let rel = format!("manifests/registry.ollama.ai/library/{model}/{tag}");
     assert!(rel.len() > 150);
@@ -281,7 +262,7 @@ fn gzip_output_is_read_by_tar_xzf_and_verifies() {
 fn a_corrupted_blob_stops_the_pack_and_leaves_no_file() {
     let out = scratch("corrupt");
     let copy = out.join("store");
-    copy_dir(&store(), &copy);
+    common::copy_dir(&store(), &copy);
     let (_, blobs) = model_files(LLAMA);
     let weights = blobs
         .iter()
@@ -381,7 +362,7 @@ fn all_packs_the_intact_models_and_names_the_skipped() {
 
     // A folder with nothing broken: exit 0.
     let copy = out.join("clean");
-    copy_dir(&store(), &copy);
+    common::copy_dir(&store(), &copy);
     std::fs::remove_dir_all(copy.join("models/manifests/hf.co")).unwrap();
     std::fs::remove_dir_all(copy.join("models/manifests/registry.ollama.ai/library/broken"))
         .unwrap();

@@ -29,12 +29,7 @@ fn source() -> PathBuf {
 }
 
 fn scratch(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli_unpack")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("cli_unpack", test)
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {

@@ -14,30 +14,13 @@ fn fixture() -> PathBuf {
 }
 
 fn expected() -> Value {
-    let text = std::fs::read_to_string(fixture().join("expected.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    common::store_expected()
 }
 
 /// A fresh copy of `dot-ollama` for one test.
 fn store_copy(test: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli_verify")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&fixture().join("dot-ollama"), &dir);
+    let dir = common::scratch("cli_verify", test);
+    common::copy_dir(&fixture().join("dot-ollama"), &dir);
     dir
 }
 

@@ -1,9 +1,11 @@
-//! Shared by the CLI integration tests: the Python-made fixture store and
-//! running the `ollama-pack` binary. In: arguments. Out: paths, and the
-//! exit code with stdout and stderr as text.
+//! Shared by the CLI integration tests: the Python-made fixture store,
+//! scratch folders and running the `ollama-pack` binary. In: arguments.
+//! Out: paths, the fixture's expected values, and the exit code with stdout
+//! and stderr as text.
 #![allow(dead_code)] // each test binary uses its own part
 
-use std::path::PathBuf;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// `tests/fixtures/generated/store` (from tests/fixtures/store/make_store.py).
@@ -15,6 +17,36 @@ pub fn store_fixture() -> PathBuf {
         dir.display()
     );
     dir
+}
+
+/// What make_store.py computed about the fixture store (`expected.json`).
+pub fn store_expected() -> Value {
+    let text = std::fs::read_to_string(store_fixture().join("expected.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// An empty folder for one test: `<target tmp>/<suite>/<test>`.
+pub fn scratch(suite: &str, test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(suite)
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Copies the tree `from` to `to` (made if missing).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
 
 /// Runs `ollama-pack ARGS...`: (exit code, stdout, stderr).
