@@ -262,7 +262,7 @@ export function nativeVsCurl(bench, { out, nativeBin, runs = 3 }) {
  * page shows the result.
  */
 export async function browserPull(bench, { runs = 3 }) {
-  const { openApp, writeOpfsTree, stubDirectoryPicker, removeOpfs } = await import('../tests/e2e/harness.mjs');
+  const { openApp, writeOpfsTree, openFolder, removeOpfs } = await import('../tests/e2e/harness.mjs');
   const app = await openApp();
   const samples = [];
   const cpu = [];
@@ -278,9 +278,7 @@ export async function browserPull(bench, { runs = 3 }) {
         { path: 'models/manifests/registry.ollama.ai/library/seed/latest', bytes: Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: `sha256:${seedDigest}`, size: seed.length }, layers: [] })) },
         { path: `models/blobs/sha256-${seedDigest}`, bytes: seed },
       ], 'pullbench');
-      await stubDirectoryPicker(page, 'pullbench');
-      await page.click('#open-folder');
-      await page.locator('#models tbody tr').first().waitFor();
+      await openFolder(page, 'pullbench');
       await page.fill('#pull-ref', bench.reference);
       await page.click('#pull-lookup');
       await page.locator('#pull-manifest').waitFor({ timeout: 120_000 });

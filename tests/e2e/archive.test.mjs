@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { openApp, stubDirectoryPicker, listOpfs } from './harness.mjs';
+import { openApp, listOpfs, openFolder } from './harness.mjs';
 import { DIR, peers, idOf, openArchive as open, emptyStore } from './archives.mjs';
 
 let app;
@@ -54,9 +54,7 @@ test('a hostile archive (a symlink) is refused with a clear message', async () =
 test('import into the open folder: blobs verified before they get their name, manifests last, same IDs', async () => {
   const { page } = app;
   await emptyStore(page, 'istore');
-  await stubDirectoryPicker(page, 'istore');
-  await page.click('#open-folder');
-  await page.locator('#summary').waitFor();
+  await openFolder(page, 'istore', '#summary');
   const name = 'gnutar-pax-dot-ollama.tar';
   await openArchive(path.join(DIR, 'peer', name));
   await page.click('#archive-import');
@@ -78,9 +76,7 @@ test('importing an archive with a corrupted blob skips that model and writes not
   const bad = JSON.parse(readFileSync(path.join(DIR, 'hostile/blob-corrupted.tar.json'), 'utf8')).problem;
   await emptyStore(page, 'istore2');
   await page.reload();
-  await stubDirectoryPicker(page, 'istore2');
-  await page.click('#open-folder');
-  await page.locator('#summary').waitFor();
+  await openFolder(page, 'istore2', '#summary');
   await openArchive(path.join(DIR, 'hostile/blob-corrupted.tar'));
   await page.click('#archive-import');
   await page.locator('#import-result').waitFor({ timeout: 60_000 });

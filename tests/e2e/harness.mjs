@@ -391,6 +391,16 @@ export async function stubDirectoryPicker(page, dirPath, { persist = false } = {
 }
 
 /**
+ * Opens the OPFS folder `dirPath` as a person would (the picker stubbed,
+ * "Open models folder" clicked) and waits until the page shows `shows`.
+ */
+export async function openFolder(page, dirPath, shows = '#models tbody tr') {
+  await stubDirectoryPicker(page, dirPath);
+  await page.click('#open-folder');
+  await page.locator(shows).first().waitFor();
+}
+
+/**
  * Replaces `window.showSaveFilePicker` with a function that resolves to the
  * OPFS file at `filePath` (created, with its folders, if missing), or with
  * null rejects with AbortError. Calls are logged: see pickerCalls().

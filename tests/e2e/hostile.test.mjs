@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { openApp, stubDirectoryPicker, listOpfs, readOpfsFile, writeOpfsTree } from './harness.mjs';
+import { openApp, listOpfs, readOpfsFile, writeOpfsTree, openFolder } from './harness.mjs';
 import { DIR, openArchiveFromOpfs, sourceModel } from './archives.mjs';
 
 const HOSTILE = path.join(DIR, 'hostile');
@@ -57,9 +57,7 @@ async function storeBytes(page) {
 test('hostile archives are refused or fail with their reason, and importing them writes nothing', async () => {
   const { page } = app;
   await writeOpfsTree(page, sourceModel('gemma2:2b'), 'hstore');
-  await stubDirectoryPicker(page, 'hstore');
-  await page.click('#open-folder');
-  await page.locator('#summary').waitFor();
+  await openFolder(page, 'hstore', '#summary');
   const before = await storeBytes(page);
   const names = readdirSync(HOSTILE).filter((n) => !n.endsWith('.json')).sort();
   for (const name of MUST) assert.ok(names.includes(name), `fixture ${name}`);

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openApp, stubDirectoryPicker, listOpfs, readOpfsFile, writeOpfsTree, limitStorage } from './harness.mjs';
+import { openApp, listOpfs, readOpfsFile, writeOpfsTree, limitStorage, openFolder } from './harness.mjs';
 import { DIR, SOURCE, idOfBytes, openArchive, emptyStore, sourceModel } from './archives.mjs';
 import { oneModelStore } from './stores.mjs';
 
@@ -41,9 +41,7 @@ test('a model the folder has with other content: keep, import under another name
   const edited = Buffer.concat([original, Buffer.from(' ')]);
   const files = sourceModel(TINY).map((f) => (f.path === `models/${TINY_PATH}` ? { ...f, bytes: edited } : f));
   await writeOpfsTree(page, files, 'cstore');
-  await stubDirectoryPicker(page, 'cstore');
-  await page.click('#open-folder');
-  await page.locator('#summary').waitFor();
+  await openFolder(page, 'cstore', '#summary');
   await openArchive(page, path.join(DIR, 'peer/ollamazip-zstd.ollamazip'));
 
   const row = page.locator(`#import-conflicts tr[data-name="${TINY}"]`);
@@ -98,9 +96,7 @@ function bigArchive(size) {
 async function openOneModelFolder(page, name) {
   await emptyStore(page, name);
   await writeOpfsTree(page, sourceModel('gemma2:2b'), name, { keep: true });
-  await stubDirectoryPicker(page, name);
-  await page.click('#open-folder');
-  await page.locator('#summary').waitFor();
+  await openFolder(page, name, '#summary');
   return listOpfs(page, name);
 }
 
@@ -174,9 +170,7 @@ test('a blob the folder has with the wrong size is replaced by the archive\'s ve
   const weights = files.reduce((a, b) => (b.bytes.length > a.bytes.length ? b : a));
   const cut = files.map((f) => (f === weights ? { ...f, bytes: f.bytes.subarray(0, 100) } : f));
   await writeOpfsTree(page, cut, 'rstore');
-  await stubDirectoryPicker(page, 'rstore');
-  await page.click('#open-folder');
-  await page.locator('#problems').waitFor();
+  await openFolder(page, 'rstore', '#problems');
   await openArchive(page, path.join(DIR, 'peer/ollamazip-gzip.ollamazip'));
   await importAndWait(page, /^Imported 0 model\(s\); 0 blob\(s\) written; 1 blob\(s\) of the wrong size replaced by the archive's verified copy; already there: gemma2:2b/);
   assert.deepEqual(await readOpfsFile(page, `rstore/${weights.path}`), weights.bytes);

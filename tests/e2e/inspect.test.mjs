@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { filesUnder } from './stores.mjs';
-import { openApp, writeOpfsTree, stubDirectoryPicker, pickerCalls, listOpfs, readOpfsFile, ROOT } from './harness.mjs';
+import { openApp, writeOpfsTree, stubDirectoryPicker, pickerCalls, listOpfs, readOpfsFile, ROOT, openFolder } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'tests/fixtures/generated/store');
 if (!existsSync(path.join(FIXTURE, 'expected.json'))) {
@@ -33,9 +33,7 @@ beforeEach(async () => {
 
 async function openStore(target) {
   const { page } = app;
-  await stubDirectoryPicker(page, target);
-  await page.click('#open-folder');
-  await page.locator('#models tbody tr').first().waitFor();
+  await openFolder(page, target);
 }
 
 async function rowCells(name) {

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { filesUnder, oneModelStore } from './stores.mjs';
-import { openApp, writeOpfsTree, stubDirectoryPicker, stubSaveFilePicker, pickerCalls, readOpfsFile, listOpfs, limitStorage, ROOT } from './harness.mjs';
+import { openApp, writeOpfsTree, stubSaveFilePicker, pickerCalls, readOpfsFile, listOpfs, limitStorage, ROOT, openFolder } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'tests/fixtures/generated/store');
 const SOURCE = path.join(FIXTURE, 'dot-ollama/models');
@@ -30,9 +30,7 @@ after(async () => {
 async function open(target) {
   const { page } = app;
   await page.reload();
-  await stubDirectoryPicker(page, target);
-  await page.click('#open-folder');
-  await page.locator('#models tbody tr').first().waitFor();
+  await openFolder(page, target);
 }
 
 async function tick(...names) {

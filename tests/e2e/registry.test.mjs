@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { oneModelStore, sha } from './stores.mjs';
-import { openApp, writeOpfsTree, stubDirectoryPicker, stubSaveFilePicker, readOpfsFile, listOpfs } from './harness.mjs';
+import { openApp, writeOpfsTree, stubSaveFilePicker, readOpfsFile, listOpfs, openFolder } from './harness.mjs';
 import { startRegistry, pushModel, tinyModel, registryManifest, registryBlob } from './registry.mjs';
 
 let app;
@@ -28,13 +28,6 @@ after(async () => {
 });
 
 const hostOf = (url) => url.replace(/^https?:\/\//, '');
-
-async function openFolder(dir) {
-  const { page } = app;
-  await stubDirectoryPicker(page, dir);
-  await page.click('#open-folder');
-  await page.locator('#models tbody tr').first().waitFor();
-}
 
 /** Types the reference, clicks Look up and waits for the manifest. */
 async function lookUp(ref) {
@@ -58,7 +51,7 @@ test('look up shows the manifest, then a pull into the open OPFS folder stores i
   const { manifest, blobs } = await pushModel(reg.url, 'team/tiny', 'v1', model.config, model.layers);
   await page.reload();
   await writeOpfsTree(page, oneModelStore(1000), 'pullstore');
-  await openFolder('pullstore');
+  await openFolder(app.page, 'pullstore');
   await lookUp(`${reg.url}/team/tiny:v1`);
   const shown = await page.locator('#pull-manifest').innerText();
   assert.match(shown, new RegExp(sha(manifest).slice(7, 19)), 'the ID is the SHA-256 of the manifest bytes');
@@ -114,7 +107,7 @@ test('push sends a model of the open folder; the registry serves the same bytes 
   const store = oneModelStore(1_500_000, 9);
   await page.reload();
   await writeOpfsTree(page, store, 'pushstore');
-  await openFolder('pushstore');
+  await openFolder(app.page, 'pushstore');
   await page.selectOption('#push-model', 'big:latest');
   await page.fill('#push-ref', `${reg.url}/pushed/big:v2`);
   await page.click('#push-start');

@@ -13,7 +13,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sha } from './stores.mjs';
-import { openApp, writeOpfsTree, stubDirectoryPicker, readOpfsFile, listOpfs, limitStorage } from './harness.mjs';
+import { openApp, writeOpfsTree, readOpfsFile, listOpfs, limitStorage, openFolder } from './harness.mjs';
 import { startRegistry, startAuthRegistry, basic, pushModel, tinyModel, registryManifest } from './registry.mjs';
 import { startFaultProxy } from '../registry/fault_proxy.mjs';
 
@@ -64,9 +64,7 @@ async function freshFolder(name) {
     { path: 'models/manifests/registry.ollama.ai/library/seed/latest', bytes: Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha(weights), size: 4 }, layers: [] })) },
     { path: `models/blobs/${sha(weights).replace(':', '-')}`, bytes: weights },
   ], name);
-  await stubDirectoryPicker(page, name);
-  await page.click('#open-folder');
-  await page.locator('#models tbody tr').first().waitFor();
+  await openFolder(page, name);
 }
 
 /** One ranged part per blob, so a fault on the weights' one GET hits mid-blob. */
@@ -211,9 +209,7 @@ test('a tab closed mid-pull: the next page continues from what was written (OPFS
   await resetProxy();
 
   await realisticNetwork(page);
-  await stubDirectoryPicker(page, 'closed');
-  await page.click('#open-folder');
-  await page.locator('#models tbody tr').first().waitFor();
+  await openFolder(page, 'closed');
   const [kind, text] = await pull(`${proxy.url}/team/big:v1`, 2);
   assert.equal(kind, 'transfer-result', text);
   await assertPulled('closed');

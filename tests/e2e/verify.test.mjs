@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { filesUnder, oneModelStore, sha } from './stores.mjs';
-import { openApp, writeOpfsTree, stubDirectoryPicker, ROOT } from './harness.mjs';
+import { openApp, writeOpfsTree, ROOT, openFolder } from './harness.mjs';
 
 const FIXTURE = path.join(ROOT, 'tests/fixtures/generated/store');
 const expected = JSON.parse(readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8'));
@@ -40,9 +40,7 @@ after(async () => {
 async function open(target) {
   const { page } = app;
   await page.reload();
-  await stubDirectoryPicker(page, target);
-  await page.click('#open-folder');
-  await page.locator('#models tbody tr').first().waitFor();
+  await openFolder(page, target);
 }
 
 /** Waits for the results of the n-th verify run of this page. */
