@@ -26,95 +26,15 @@
 // Chromium and the registry; their sum over the cores bounds this design.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, watchChromium } from './cpu.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1 << 20;
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
-const TICK_S = 1 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-/** CPU seconds (user, system) of `pid` from /proc, or of this process's waited-for children with `children`. */
-function cpuSeconds(pid, { children = false } = {}) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const at = children ? 13 : 11; // cutime/cstime (fields 16, 17) or utime/stime (14, 15)
-  return { user: Number(fields[at]) * TICK_S, sys: Number(fields[at + 1]) * TICK_S };
-}
-/** CPU seconds (user + system) of `task`, a /proc path (`PID` or `PID/task/TID`), or 0 once it is gone. */
-function taskCpu(task) {
-  try {
-    const st = readFileSync(`/proc/${task}/stat`, 'utf8');
-    const fields = st.slice(st.lastIndexOf(') ') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_S;
-  } catch {
-    return 0;
-  }
-}
-/**
- * CPU seconds so far of this process's Chromium (its descendants): per
- * renderer thread (`page` the renderer's main thread, `workers` by
- * thread id: the app's Web Workers) and `all` for every process.
- */
-function chromiumCpu() {
-  const parent = new Map();
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      parent.set(pid, st.slice(st.lastIndexOf(') ') + 2).split(' ')[1]);
-    } catch {}
-  }
-  const mine = (pid) => {
-    for (let p = pid; p && p !== '0' && p !== '1'; p = parent.get(p)) if (p === String(process.pid)) return pid !== String(process.pid);
-    return false;
-  };
-  const out = { all: 0, page: 0, workers: {} };
-  for (const pid of [...parent.keys()].filter(mine)) {
-    out.all += taskCpu(pid);
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {}
-    if (!cmdline.includes('--type=renderer')) continue;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const task = `${pid}/task/${tid}`;
-      if (tid === pid) out.page += taskCpu(task);
-      else if (readFileSync(`/proc/${task}/comm`, 'utf8').startsWith('DedicatedWorker')) out.workers[tid] = taskCpu(task);
-    }
-  }
-  return out;
-}
-
-/**
- * Samples chromiumCpu() every 200 ms until `stop()`, which returns the CPU
- * seconds used meanwhile: `hasher` (the busiest worker thread: the one
- * hashing a blob), `workers` (every other worker), `page`, `rest` (the
- * browser's other threads and processes) and `registry`. Workers are
- * sampled because they end with the pull.
- */
-function watchChromium(registryPid) {
-  const start = chromiumCpu();
-  const registry0 = taskCpu(registryPid);
-  const workers = {};
-  let last = start;
-  const sample = () => {
-    last = chromiumCpu();
-    Object.assign(workers, last.workers);
-  };
-  const timer = setInterval(sample, 200);
-  return () => {
-    clearInterval(timer);
-    sample();
-    const used = Object.entries(workers).map(([tid, s]) => s - (start.workers[tid] ?? 0)).sort((a, b) => b - a);
-    const hasher = used[0] ?? 0;
-    const others = used.slice(1).reduce((a, b) => a + b, 0);
-    const page = last.page - start.page;
-    // A process's own figure keeps the CPU of its threads that ended.
-    const rest = Math.max(last.all - start.all - hasher - others - page, 0);
-    return { hasher, workers: others, page, rest, registry: taskCpu(registryPid) - registry0 };
-  };
-}
-
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
