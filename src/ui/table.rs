@@ -41,9 +41,12 @@ fn param_count(text: Option<&String>) -> f64 {
     num.parse::<f64>().map_or(-1.0, |n| n * scale)
 }
 
+// Names, IDs, families and quantizations are ASCII (Ollama's name rules), so
+// ASCII case folding is enough; Unicode's would add its case tables to the
+// app's WebAssembly (measured: 7.9 KB of the 400 KB gzipped budget).
 fn compare(column: Column, a: &ModelReport, b: &ModelReport) -> Ordering {
     match column {
-        Column::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+        Column::Name => a.name.to_ascii_lowercase().cmp(&b.name.to_ascii_lowercase()),
         Column::Id => a.id.cmp(&b.id),
         Column::Size => a.size.cmp(&b.size),
         Column::Modified => a.modified_ms.cmp(&b.modified_ms),
@@ -56,7 +59,7 @@ fn compare(column: Column, a: &ModelReport, b: &ModelReport) -> Ordering {
 }
 
 fn matches(m: &ModelReport, filter: &str) -> bool {
-    let f = filter.trim().to_lowercase();
+    let f = filter.trim().to_ascii_lowercase();
     f.is_empty()
         || [
             Some(&m.name),
@@ -67,7 +70,7 @@ fn matches(m: &ModelReport, filter: &str) -> bool {
         ]
         .into_iter()
         .flatten()
-        .any(|v| v.to_lowercase().contains(&f))
+        .any(|v| v.to_ascii_lowercase().contains(&f))
 }
 
 fn header(state: &UseReducerHandle<AppState>, column: Column, label: &str) -> Html {
