@@ -46,7 +46,10 @@ fn param_count(text: Option<&String>) -> f64 {
 // app's WebAssembly (measured: 7.9 KB of the 400 KB gzipped budget).
 fn compare(column: Column, a: &ModelReport, b: &ModelReport) -> Ordering {
     match column {
-        Column::Name => a.name.to_ascii_lowercase().cmp(&b.name.to_ascii_lowercase()),
+        Column::Name => a
+            .name
+            .to_ascii_lowercase()
+            .cmp(&b.name.to_ascii_lowercase()),
         Column::Id => a.id.cmp(&b.id),
         Column::Size => a.size.cmp(&b.size),
         Column::Modified => a.modified_ms.cmp(&b.modified_ms),
