@@ -118,7 +118,7 @@ fn a_full_disk_or_a_file_in_use_is_named_from_the_page_or_from_a_worker() {
 }
 
 #[wasm_bindgen_test]
-async fn a_file_in_the_origin_private_file_system_is_known_as_one() {
+async fn a_file_or_folder_in_the_origin_private_file_system_is_known_as_one() {
     let dir = opfs::write_tree("wasm-test-contains", &[("a/b".into(), b"x".to_vec())])
         .await
         .expect("write OPFS");
@@ -133,4 +133,8 @@ async fn a_file_in_the_origin_private_file_system_is_known_as_one() {
             .unwrap()
             .into();
     assert!(opfs::contains(&file).await);
+    assert!(
+        opfs::contains(&sub).await,
+        "a folder (a pull asks about its blobs/ folder)"
+    );
 }

@@ -6,7 +6,8 @@ use super::js::{resolve, window, WebError};
 use wasm_bindgen::JsCast;
 use web_sys::{
     FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetDirectoryOptions,
-    FileSystemGetFileOptions, FileSystemRemoveOptions, FileSystemWritableFileStream,
+    FileSystemGetFileOptions, FileSystemHandle, FileSystemRemoveOptions,
+    FileSystemWritableFileStream,
 };
 
 /// The OPFS root directory.
@@ -23,8 +24,9 @@ pub async fn root() -> Result<FileSystemDirectoryHandle, WebError> {
         .unchecked_into())
 }
 
-/// Whether `handle` is inside the OPFS (not in a folder picked on disk).
-pub async fn contains(handle: &FileSystemFileHandle) -> bool {
+/// Whether `handle` (a file or a folder) is inside the OPFS (not in a
+/// folder picked on disk).
+pub async fn contains(handle: &FileSystemHandle) -> bool {
     let Ok(root) = root().await else {
         return false;
     };

@@ -49,6 +49,9 @@ pub struct PullFiles {
     /// Part records whose bytes are not committed yet.
     records: Rc<RefCell<HashMap<Digest, BTreeMap<usize, PartRecord>>>>,
     hashers: StreamHashers,
+    /// The folder is in OPFS (and `?writes=page` is not set): the pull
+    /// workers may write the partial files through sync access handles.
+    in_opfs: bool,
 }
 
 async fn file_handle(
@@ -92,7 +95,9 @@ impl PullFiles {
     ) -> Result<Self, WebError> {
         let blobs = store_writer::dir(&models, "blobs", true).await?;
         store_writer::dir(&models, "manifests", true).await?;
+        let in_opfs = !page_writes() && opfs::contains(&blobs).await;
         Ok(Self {
+            in_opfs,
             models,
             blobs,
             open: Rc::default(),
@@ -173,8 +178,7 @@ impl PullFiles {
         }
         let handle = file_handle(&self.blobs, &partial_file_name(digest), true).await?;
         self.hashers.begin(digest);
-        let in_opfs = !page_writes() && opfs::contains(&handle).await;
-        let partial = if in_opfs && self.hashers.open_sync(digest, &handle, size).await? {
+        let partial = if self.in_opfs && self.hashers.open_sync(digest, &handle, size).await? {
             Partial::Worker
         } else {
             let options = Object::new();
