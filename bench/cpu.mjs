@@ -24,6 +24,7 @@ export function taskCpu(task) {
     return 0;
   }
 }
+
 /**
  * CPU seconds so far of this process's Chromium (its descendants): per
  * renderer thread (`page` the renderer's main thread, `workers` by

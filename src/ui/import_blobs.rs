@@ -141,23 +141,24 @@ impl Import {
     }
 
     /// Removes every file this run made, unless manifests use them.
-    /// Returns the files it could not remove (with why).
-    pub async fn undo(&mut self) -> Vec<String> {
-        let mut left = Vec::new();
+    /// Returns how many files it had made and those it could not remove
+    /// (with why).
+    pub async fn undo(&mut self) -> (usize, Vec<String>) {
         if self.committed {
-            return left;
+            return (0, Vec::new());
         }
+        let mut results: Vec<Result<(), String>> = Vec::new();
         if let Some((blob, _)) = self.current.take() {
-            left.extend(blob.discard().await.err());
+            results.push(blob.discard().await);
         }
         for (blob, _) in self.repairs.drain(..) {
-            left.extend(blob.discard().await.err());
+            results.push(blob.discard().await);
         }
         for digest in self.written.drain(..) {
-            let removed = store_writer::remove_blob(&self.models, &digest.blob_file_name()).await;
-            left.extend(removed.err());
+            results.push(store_writer::remove_blob(&self.models, &digest.blob_file_name()).await);
         }
-        left
+        let made = results.len();
+        (made, results.into_iter().filter_map(Result::err).collect())
     }
 
     /// Puts the repairs the imported models need in place, drops the

@@ -43,18 +43,21 @@ pub enum ImportStatus {
 }
 
 /// What a stopped import left in the folder: `committed` when it stopped
-/// while writing manifests, `left` the files it could not remove.
-fn aftermath(committed: bool, left: &[String]) -> String {
+/// while writing manifests, else `(made, left)`: how many files it had
+/// made, and those it could not remove.
+fn aftermath(committed: bool, (made, left): (usize, Vec<String>)) -> String {
     if committed {
         "It stopped while writing the manifests: the blobs and manifests written so far stay in the folder (every blob was verified); import again to finish, what is there already is skipped.".into()
+    } else if made == 0 {
+        NOTHING_WRITTEN.into()
     } else if left.is_empty() {
-        AS_BEFORE.into()
+        "The folder is as it was: what this import had written was removed.".into()
     } else {
         format!("The folder is as it was, except for files that could not be removed: {}. No manifest uses them: remove them by hand, or leave them (Ollama ignores them).", left.join(", "))
     }
 }
 
-const AS_BEFORE: &str = "The folder is as it was: what this import had written was removed.";
+const NOTHING_WRITTEN: &str = "Nothing was written to the folder.";
 
 fn summary(plan: &ManifestPlan, manifests: &[VerifiedManifest], import: &Import) -> String {
     let blobs = import.written.len();
@@ -178,7 +181,7 @@ async fn run(
 ) -> ImportStatus {
     let mut import = match prepare(&source, &models_dir, cancel).await {
         Ok(import) => import,
-        Err(stop) => return status(Err(stop), AS_BEFORE.into()),
+        Err(stop) => return status(Err(stop), NOTHING_WRITTEN.into()),
     };
     let result = match stream_blobs(&file, &mut import, on_read).await {
         Ok(manifests) => finish(&mut import, manifests, &choices).await,
@@ -186,7 +189,7 @@ async fn run(
     };
     let after = match result {
         Ok(_) => String::new(),
-        Err(_) => aftermath(import.committed, &import.undo().await),
+        Err(_) => aftermath(import.committed, import.undo().await),
     };
     status(result, after)
 }
