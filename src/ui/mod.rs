@@ -49,8 +49,6 @@ fn app() -> Html {
             </header>
             <toolbar::Toolbar state={state.clone()} />
             { phase_banner(&state) }
-            <archive::ArchivePanel state={state.clone()} />
-            <registry::RegistryPanel state={state.clone()} />
             if let (Phase::Ready, Some(report)) = (&state.phase, &state.report) {
                 <summary::Summary report={report.clone()} open_ms={state.open_ms} />
                 <verify::VerifyPanel state={state.clone()} />
@@ -60,6 +58,8 @@ fn app() -> Html {
                     <detail::ModelDetail state={state.clone()} model={model.name.clone()} on_close={on_select.reform(|_| None)} />
                 }
             }
+            <archive::ArchivePanel state={state.clone()} />
+            <registry::RegistryPanel state={state.clone()} />
         </>
     }
 }
