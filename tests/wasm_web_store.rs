@@ -138,3 +138,68 @@ async fn a_file_or_folder_in_the_origin_private_file_system_is_known_as_one() {
         "a folder (a pull asks about its blobs/ folder)"
     );
 }
+
+/// The partial file as the browser has it committed: its bytes.
+async fn committed_bytes(handle: &web_sys::FileSystemFileHandle) -> Vec<u8> {
+    use wasm_bindgen_futures::JsFuture;
+    let file: web_sys::File = JsFuture::from(handle.get_file()).await.unwrap().into();
+    let buffer = JsFuture::from(file.array_buffer()).await.unwrap();
+    js_sys::Uint8Array::new(&buffer).to_vec()
+}
+
+#[wasm_bindgen_test]
+async fn a_page_writable_commits_at_each_checkpoint_and_writes_during_one_land_after_it() {
+    use futures_util::FutureExt;
+    use ollama_pack::web::page_writable::PageWritable;
+    let dir = opfs::write_tree("wasm-test-writable", &[("partial".into(), vec![9; 50])])
+        .await
+        .expect("write OPFS");
+    let handle: web_sys::FileSystemFileHandle =
+        wasm_bindgen_futures::JsFuture::from(dir.get_file_handle("partial"))
+            .await
+            .unwrap()
+            .into();
+    let bytes = |fill: u8, len: usize| js_sys::Uint8Array::from(&vec![fill; len][..]);
+
+    // A fresh start: nothing of the old file is kept, nothing is committed
+    // before the first checkpoint.
+    let w = PageWritable::open(handle.clone(), 100, None).await.unwrap();
+    w.write(0, bytes(1, 30)).await.unwrap();
+    w.write(30, bytes(2, 30)).await.unwrap();
+    assert_eq!(
+        committed_bytes(&handle).await,
+        vec![9; 50],
+        "not committed yet"
+    );
+    let last_before = w.write(60, bytes(3, 20));
+    let mut checkpoint = Box::pin(w.checkpoint());
+    assert!(
+        (&mut checkpoint).now_or_never().is_none(),
+        "the checkpoint waits on the browser"
+    );
+    let during = w.write(80, bytes(4, 20));
+    checkpoint.await.unwrap();
+    last_before.await.unwrap();
+    during.await.unwrap();
+    let want: Vec<u8> = [vec![1; 30], vec![2; 30], vec![3; 20]].concat();
+    assert_eq!(
+        committed_bytes(&handle).await,
+        want,
+        "the checkpoint commits every write started before it, and only those"
+    );
+
+    // A closed tab (no close) keeps what the checkpoint committed; `close`
+    // commits the rest.
+    w.close().await.unwrap();
+    let all: Vec<u8> = [want, vec![4; 20]].concat();
+    assert_eq!(committed_bytes(&handle).await, all);
+
+    // Resuming keeps the bytes the records claim, and only those.
+    let w = PageWritable::open(handle.clone(), 100, Some(60))
+        .await
+        .unwrap();
+    w.write(60, bytes(5, 40)).await.unwrap();
+    w.close().await.unwrap();
+    let resumed: Vec<u8> = [&all[..60], &[5; 40][..]].concat();
+    assert_eq!(committed_bytes(&handle).await, resumed);
+}

@@ -12,6 +12,7 @@ pub mod hash_pool;
 pub mod hash_worker;
 pub mod js;
 pub mod opfs;
+pub mod page_writable;
 pub mod picker;
 pub mod pull_files;
 pub mod registry_net;

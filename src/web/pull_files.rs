@@ -8,13 +8,15 @@
 //!
 //! In OPFS the blob's pull worker writes the partial file through a sync
 //! access handle (bytes are in the file once written); elsewhere (a picked
-//! folder) the page writes through one writable per blob, whose bytes the
-//! browser commits only when it is closed. Either way part records are
-//! written only after their bytes are committed: a tab closed mid-pull
-//! leaves records that never claim more than the partial file holds.
+//! folder) the page writes through a [`PageWritable`], whose bytes the
+//! browser commits at its checkpoints and when it is closed. Either way
+//! part records are written only after their bytes are committed: a tab
+//! closed mid-pull leaves records that never claim more than the partial
+//! file holds.
 
 use super::js::{call_method, resolve, WebError};
 use super::opfs;
+use super::page_writable::PageWritable;
 use super::store_writer;
 use super::stream_hash::StreamHashers;
 use crate::core::digest::Digest;
@@ -23,16 +25,16 @@ use crate::core::name::ModelName;
 use crate::core::registry::pull::parts::{partial_file_name, record_file_name};
 use crate::core::registry::{LocalBlobs, PartRecord};
 use futures_util::future::{ready, LocalBoxFuture};
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{File, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetFileOptions};
 
 enum Partial {
-    /// The page writes through a writable stream (committed on close).
-    Writable(JsValue),
+    /// The page writes through a writable stream.
+    Writable(PageWritable),
     /// The blob's pull worker writes through a sync access handle.
     Worker,
 }
@@ -181,12 +183,12 @@ impl PullFiles {
         let partial = if self.in_opfs && self.hashers.open_sync(digest, &handle, size).await? {
             Partial::Worker
         } else {
-            let options = Object::new();
-            let _ = Reflect::set(&options, &"keepExistingData".into(), &resume.into());
-            let writable =
-                resolve(call_method(&handle, "createWritable", &[options.into()])?).await?;
-            resolve(call_method(&writable, "truncate", &[(size as f64).into()])?).await?;
-            Partial::Writable(writable)
+            let keep = if resume {
+                Some(self.saved_end(digest).await)
+            } else {
+                None
+            };
+            Partial::Writable(PageWritable::open(handle, size, keep).await?)
         };
         self.open
             .borrow_mut()
@@ -222,14 +224,10 @@ impl PullFiles {
             }
             Some(Partial::Writable(writable)) => writable,
         };
-        let command = Object::new();
-        let _ = Reflect::set(&command, &"type".into(), &"write".into());
-        let _ = Reflect::set(&command, &"position".into(), &(position as f64).into());
-        let _ = Reflect::set(&command, &"data".into(), &moved.subarray(0, len));
-        let write = call_method(writable, "write", &[command.into()]);
+        let write = writable.write(position, moved.subarray(0, len));
         let (hashers, digest) = (self.hashers.clone(), digest.clone());
         Box::pin(async move {
-            resolve(write?).await?;
+            write.await?;
             // Written: the bytes move to the hasher.
             hashers.chunk(&digest, position, &moved, len);
             hashers.room(&digest).await;
@@ -239,14 +237,11 @@ impl PullFiles {
 
     /// Saves a part record once the bytes it claims are in the file: at
     /// once where the pull worker writes the file (its bytes are there as
-    /// soon as they are reported written), else when the writable is
-    /// closed (the browser commits its bytes then).
+    /// soon as they are reported written), else at the writable's next
+    /// checkpoint or close (the browser commits its bytes then).
     pub async fn save_part(&self, digest: &Digest, record: PartRecord) -> Result<(), WebError> {
-        let in_worker = {
-            let open = self.open.borrow();
-            matches!(open.get(digest).map(|p| &**p), Some(Partial::Worker))
-        };
-        if in_worker {
+        let partial = self.open.borrow().get(digest).cloned();
+        if let Some(Partial::Worker) = partial.as_deref() {
             let name = format!("blobs/{}", record_file_name(digest, record.n));
             return store_writer::write_file(&self.models, &name, &record.to_json()).await;
         }
@@ -255,7 +250,38 @@ impl PullFiles {
             .entry(digest.clone())
             .or_default()
             .insert(record.n, record);
+        match partial.as_deref() {
+            Some(Partial::Writable(w)) if w.checkpoint_due() => {
+                // Records saved so far claim bytes written before this.
+                let records = self.records.borrow_mut().remove(digest);
+                w.checkpoint().await?;
+                self.write_records(digest, records.unwrap_or_default())
+                    .await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn write_records(
+        &self,
+        digest: &Digest,
+        records: BTreeMap<usize, PartRecord>,
+    ) -> Result<(), WebError> {
+        for record in records.values() {
+            let name = format!("blobs/{}", record_file_name(digest, record.n));
+            store_writer::write_file(&self.models, &name, &record.to_json()).await?;
+        }
         Ok(())
+    }
+
+    /// How far the data of the saved part records reaches.
+    async fn saved_end(&self, digest: &Digest) -> u64 {
+        let records = self.saved_records(digest).await;
+        records
+            .iter()
+            .map(|r| r.offset + r.completed)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Commits the partial file's bytes (closes its writable), then writes
@@ -263,9 +289,7 @@ impl PullFiles {
     async fn close(&self, digest: &Digest) -> Result<(), WebError> {
         let partial = self.open.borrow_mut().remove(digest);
         match partial.as_deref() {
-            Some(Partial::Writable(writable)) => {
-                resolve(call_method(writable, "close", &[])?).await?;
-            }
+            Some(Partial::Writable(writable)) => writable.close().await?,
             Some(Partial::Worker) => self
                 .hashers
                 .close_sync(digest)
@@ -274,11 +298,7 @@ impl PullFiles {
             None => {}
         }
         let records = self.records.borrow_mut().remove(digest).unwrap_or_default();
-        for record in records.values() {
-            let name = format!("blobs/{}", record_file_name(digest, record.n));
-            store_writer::write_file(&self.models, &name, &record.to_json()).await?;
-        }
-        Ok(())
+        self.write_records(digest, records).await
     }
 
     /// Closes every open partial file (on the end of a pull, whatever it
@@ -330,7 +350,7 @@ impl PullFiles {
     pub async fn discard(&self, digest: &Digest) -> Result<(), WebError> {
         let partial = self.open.borrow_mut().remove(digest);
         if let Some(Partial::Writable(writable)) = partial.as_deref() {
-            let _ = resolve(call_method(writable, "abort", &[])?).await;
+            writable.abort().await;
         }
         // The worker lets go of the file (and of its hash) before it goes.
         let _ = self.hashers.forget(digest).await;
