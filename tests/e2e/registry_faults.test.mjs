@@ -230,12 +230,12 @@ test('a tab closed mid-pull where the page writes (a folder on disk; here OPFS w
   await page.goto(`${app.url}?writes=page`);
   try {
     // The browser commits a writable's bytes only when it is closed; the
-    // page commits at checkpoints (64 MiB written, then each time the bytes
-    // since reach what the file held: 128 MiB), with the part records of
-    // what had been written by then (~112 MiB of the 200 MB that arrived).
+    // page commits at checkpoints: the first once 64 MiB came, with the
+    // part records of what was written by then (the next waits ten times
+    // as long as that one's copy took: past the stall at 200 MB here).
     const second = await closedTabPull('closedpage');
     t.diagnostic(`the second page fetched ${second} bytes`);
-    assert.ok(second <= BIG - 80_000_000, `the second page fetched ${second} bytes of a ${BIG}-byte model: it did not continue`);
+    assert.ok(second <= BIG - 40_000_000, `the second page fetched ${second} bytes of a ${BIG}-byte model: it did not continue`);
   } finally {
     await page.goto(app.url);
   }
