@@ -181,9 +181,10 @@ export function nativeVsCurl(bench, { out, nativeBin, runs = 3 }) {
  * models folder, from the click on "Pull into the open folder" until the
  * page shows the result.
  */
-export async function browserPull(bench, { runs = 3 }) {
+export async function browserPull(bench, { runs = 3, query = '', limits: withLimits = true }) {
   const { openApp, writeOpfsTree, openFolder, removeOpfs } = await import('../tests/e2e/harness.mjs');
   const app = await openApp();
+  if (query) await app.page.goto(app.url + query);
   const samples = [];
   const cpu = [];
   let limits;
@@ -213,7 +214,7 @@ export async function browserPull(bench, { runs = 3 }) {
       samples.push(ms);
     }
     await removeOpfs(page, 'pullbench');
-    limits = await page.evaluate(browserLimits, bench.blobUrl);
+    if (withLimits) limits = await page.evaluate(browserLimits, bench.blobUrl);
   } finally {
     await app.close();
   }
@@ -273,6 +274,9 @@ async function main() {
   try {
     r = nativeVsCurl(bench, { out, nativeBin, runs });
     r.browser = await browserPull(bench, { runs });
+    // As into a folder on disk: the page writes through writables, which
+    // commit at the pull's checkpoints (src/web/page_writable.rs).
+    r.browserPage = await browserPull(bench, { runs, query: '?writes=page', limits: false });
   } finally {
     bench.stop();
   }
@@ -293,6 +297,7 @@ async function main() {
   const appFloorRatio = r.curl.median / 1000 / (appCpuS / cores);
   const rows = [
     [`app "Pull into the open folder" (headless Chromium → OPFS), ${mib} MiB, verified`, `${(r.browser.median / 1000).toFixed(2)} s`, `${rate(r.browser).toFixed(0)} MB/s (runs: ${spread(r.browser)})`, `${browserRatio.toFixed(2)}× curl (target ≥ 0.8)`],
+    [`app pull, ?writes=page: the page writes as into a folder on disk (writables, checkpoints), here in OPFS`, `${(r.browserPage.median / 1000).toFixed(2)} s`, `${rate(r.browserPage).toFixed(0)} MB/s (runs: ${spread(r.browserPage)})`, `${(rate(r.browserPage) / rate(r.curl)).toFixed(2)}× curl`],
     [`native \`ollama-pack pull\`, ${mib} MiB, verified`, `${(r.ours.median / 1000).toFixed(2)} s`, `${rate(r.ours).toFixed(0)} MB/s (runs: ${spread(r.ours)})`, `${ratio.toFixed(2)}× curl (target ≥ 0.9); ${cpu(r.ours)}`],
     ['`curl -o` of the same blob', `${(r.curl.median / 1000).toFixed(2)} s`, `${rate(r.curl).toFixed(0)} MB/s (runs: ${spread(r.curl)})`, cpu(r.curl)],
     ['`curl -o` + `sha256sum` (one run)', `${(r.curlSha.median / 1000).toFixed(2)} s`, `${rate(r.curlSha).toFixed(0)} MB/s`, 'verifying afterwards'],
