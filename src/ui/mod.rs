@@ -68,7 +68,7 @@ fn phase_banner(state: &AppState) -> Html {
     let notice = state
         .notice
         .as_ref()
-        .map(|n| html! { <div class="warning" role="status">{ n }</div> });
+        .map(|n| html! { <div class="warning" role="status" id="notice">{ n }</div> });
     match &state.phase {
         Phase::Welcome => html! {
             <section class="welcome">

@@ -8,6 +8,7 @@ use crate::core::manifest::LayerKind;
 use crate::core::store::reads::{read_gguf_head, read_text_preview};
 use crate::core::store::{scan_store, StoreReport};
 use crate::web::js::{now_ms, WebError};
+use crate::web::opfs;
 use crate::web::picker::BrowserSource;
 use std::future::Future;
 use std::rc::Rc;
@@ -35,9 +36,7 @@ pub fn open(
         dispatch.dispatch(Action::Opening(source.name()));
         match scan_store(&source, &source.name()).await {
             Ok(report) => {
-                let notice = matches!(source, BrowserSource::Files(_)).then(|| {
-                    "Opened through the file input: read-only, and this browser cannot write archives or import into this folder.".to_string()
-                });
+                let notice = notice_for(&source).await.map(str::to_string);
                 let source = Rc::new(source);
                 let weights = weights_digests(&report);
                 let root = report.models_dir.clone();
@@ -53,6 +52,18 @@ pub fn open(
             Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
         }
     });
+}
+
+/// What the user should know about how this folder was opened: read-only
+/// through the file input; or, in a folder on disk (not in OPFS), that the
+/// browser hides and refuses names with ':' there (Chromium: "Name is not
+/// allowed"), which Ollama gives a registry's folder when it has a port.
+async fn notice_for(source: &BrowserSource) -> Option<&'static str> {
+    match source {
+        BrowserSource::Files(_) => Some("Opened through the file input: read-only, and this browser cannot write archives or import into this folder."),
+        BrowserSource::Dir(dir) if !opfs::contains(dir.handle()).await => Some("In a folder on disk the browser hides and refuses names with ':', so models from a registry with a port (manifests/host:port/…) are not listed, and cannot be pulled or imported into this folder from here: `ollama-pack inspect`, `pull` and `unpack` handle them, and a pull into an archive works."),
+        BrowserSource::Dir(_) => None,
+    }
 }
 
 /// What to tell the user when getting a folder failed.

@@ -405,6 +405,22 @@ export async function openFolder(page, dirPath, shows = '#models tbody tr') {
  * OPFS file at `filePath` (created, with its folders, if missing), or with
  * null rejects with AbortError. Calls are logged: see pickerCalls().
  */
+/**
+ * Drops `dir`, a folder on this machine's disk, on `selector` as a person
+ * would from a file manager: DevTools' drag events carry the path, and the
+ * browser hands the page a real handle to the folder (read-only: a drop
+ * grants no write access, and headless Chromium cannot answer the prompt
+ * that would).
+ */
+export async function dropFromDisk(page, dir, selector) {
+  const box = await page.locator(selector).boundingBox();
+  const cdp = await page.context().newCDPSession(page);
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  const data = { items: [], files: [dir], dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop']) await cdp.send('Input.dispatchDragEvent', { type, x, y, data });
+  await cdp.detach();
+}
+
 export async function stubSaveFilePicker(page, filePath, { persist = false } = {}) {
   const arg = { picker: 'showSaveFilePicker', target: filePath, kind: 'file' };
   if (persist) await page.addInitScript(installPickerStub, arg);
