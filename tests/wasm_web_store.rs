@@ -203,3 +203,63 @@ async fn a_page_writable_commits_at_each_checkpoint_and_writes_during_one_land_a
     let resumed: Vec<u8> = [&all[..60], &[5; 40][..]].concat();
     assert_eq!(committed_bytes(&handle).await, resumed);
 }
+
+#[wasm_bindgen_test]
+async fn a_name_the_browser_refuses_is_found_before_anything_is_written() {
+    use ollama_pack::web::js::WebError;
+    use ollama_pack::web::store_writer::check_path;
+    // Chromium's words when it refuses a name (':' in a folder on disk;
+    // '\' or '..' everywhere, which is how OPFS can show it here).
+    let refused = js_sys::TypeError::new(
+        "Failed to execute 'getDirectoryHandle' on 'FileSystemDirectoryHandle': Name is not allowed.",
+    );
+    assert!(matches!(
+        WebError::from_js(&refused),
+        WebError::NameNotAllowed(_)
+    ));
+    assert!(matches!(
+        WebError::from_js(&js_sys::TypeError::new("x is not a function")),
+        WebError::Other(_)
+    ));
+
+    let models = opfs::write_tree(
+        "wasm-test-names",
+        &[(
+            "manifests/registry.ollama.ai/library/x/latest".into(),
+            b"{}".to_vec(),
+        )],
+    )
+    .await
+    .expect("write OPFS");
+    for allowed in [
+        "manifests/registry.ollama.ai/library/x/latest",
+        "manifests/registry.ollama.ai/library/y/latest",
+        "manifests/localhost:5000/team/tiny/v1",
+    ] {
+        assert_eq!(check_path(&models, allowed).await, Ok(()), "{allowed}");
+    }
+    for (refused, name) in [
+        (
+            "manifests/registry.ollama.ai/library/x/la\\test",
+            "la\\test",
+        ),
+        ("manifests/a\\b/team/tiny/v1", "a\\b"),
+    ] {
+        match check_path(&models, refused).await {
+            Err(WebError::NameNotAllowed(what)) => {
+                assert!(what.contains(refused) && what.contains(name), "{what}")
+            }
+            other => panic!("{refused}: {other:?}"),
+        }
+    }
+    // Asking made nothing.
+    for absent in [
+        "manifests/registry.ollama.ai/library/y",
+        "manifests/localhost:5000",
+    ] {
+        assert!(matches!(
+            ollama_pack::web::store_writer::dir(&models, absent, false).await,
+            Err(WebError::NotFound(_))
+        ));
+    }
+}

@@ -174,6 +174,14 @@ async fn pull_into(
             message: format!("could not write into the folder: {e}"),
             blocked: None,
         })?;
+    let name = machine.reference().model_name();
+    if let Err(e) = files.check_manifest_path(&name).await {
+        hashers.stop();
+        return Err(Ended::Failed {
+            message: format!("nothing was downloaded: {e}"),
+            blocked: None,
+        });
+    }
     net.write_into(files.clone());
     let result = drive(machine, &mut net, Some(&files), cancel, run, report).await;
     // Whatever happened, commit what was written (a later pull resumes).

@@ -27,6 +27,14 @@ pub enum WebError {
          and try again ({0})"
     )]
     InUse(String),
+    /// The browser refuses a file or folder name here: Chromium refuses
+    /// names holding ':' in a folder on disk (not in OPFS).
+    #[error(
+        "the browser does not allow that name in this folder ({0}): in a folder on disk \
+         Chromium refuses names holding ':', such as the host:port folder Ollama keeps a \
+         registry's models in; pull into an archive, or use the CLI (ollama-pack pull, unpack)"
+    )]
+    NameNotAllowed(String),
     #[error("{0}")]
     Other(String),
 }
@@ -61,6 +69,7 @@ impl WebError {
             "QuotaExceededError" => Self::DiskFull(message),
             "NoModificationAllowedError" => Self::InUse(message),
             "NotSupportedError" => Self::Unsupported(message),
+            "TypeError" if message.contains("Name is not allowed") => Self::NameNotAllowed(message),
             "" => Self::Other(message),
             _ => Self::Other(format!("{name}: {message}")),
         }

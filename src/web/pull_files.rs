@@ -370,6 +370,13 @@ impl PullFiles {
         Ok(())
     }
 
+    /// Whether the browser lets this page write the manifest of `name`
+    /// (in a folder on disk Chromium refuses a registry's host:port folder).
+    pub async fn check_manifest_path(&self, name: &ModelName) -> Result<(), WebError> {
+        let rel = format!("manifests/{}", name.manifest_rel_path());
+        store_writer::check_path(&self.models, &rel).await
+    }
+
     /// Writes the manifest bytes unchanged under Ollama's path for `name`.
     pub async fn write_manifest(&self, name: &ModelName, bytes: &[u8]) -> Result<(), WebError> {
         let rel = format!("manifests/{}", name.manifest_rel_path());

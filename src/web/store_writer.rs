@@ -157,6 +157,34 @@ pub async fn read_file(
     }
 }
 
+/// Whether the browser lets this page make `rel` under `models`, asked
+/// without creating anything: each name of the path goes to the deepest
+/// folder of it that exists (a name is refused whatever folder asks).
+/// Err([`WebError::NameNotAllowed`]) names the path and the refused name.
+pub async fn check_path(models: &FileSystemDirectoryHandle, rel: &str) -> Result<(), WebError> {
+    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    let mut deepest = models.clone();
+    let mut exists = true;
+    for (i, part) in parts.iter().enumerate() {
+        let asked = if i + 1 == parts.len() {
+            resolve(deepest.get_file_handle(part)).await
+        } else {
+            resolve(deepest.get_directory_handle(part)).await
+        };
+        match asked {
+            Ok(handle) if exists && i + 1 < parts.len() => deepest = handle.unchecked_into(),
+            Ok(_) => {}
+            Err(WebError::NameNotAllowed(_)) => {
+                return Err(WebError::NameNotAllowed(format!("{rel}: '{part}'")))
+            }
+            Err(WebError::NotFound(_)) => exists = false,
+            Err(WebError::Other(m)) if m.contains("TypeMismatch") => exists = false,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Writes a whole file (a manifest), creating its folders.
 pub async fn write_file(
     models: &FileSystemDirectoryHandle,
