@@ -7,7 +7,7 @@
 //! closed mid-pull would lose everything since the file was opened. A
 //! checkpoint closes the stream and opens a new one over the committed
 //! file; writes that come meanwhile wait for it. Opening it again copies
-//! the whole file (`keepExistingData`; Chromium copies ~110–170 MB/s in
+//! the whole file (`keepExistingData`; Chromium copies 80–170 MB/s in
 //! OPFS, about as fast as a writable writes), so checkpoints are spaced
 //! by time: the first once [`CHECKPOINT_MIN`] bytes came; the next once
 //! as many came again and [`CHECKPOINT_SPACING`] times as long passed as
@@ -27,8 +27,8 @@ use web_sys::FileSystemFileHandle;
 
 /// No checkpoint before this many bytes came since the last one.
 pub const CHECKPOINT_MIN: u64 = 64 << 20;
-/// Time since the last checkpoint, in units of how long that one took,
-/// before the next is due.
+/// Time since the last checkpoint before the next is due, in units of how
+/// long copying the file as it is now would take (at the last copy's rate).
 pub const CHECKPOINT_SPACING: f64 = 10.0;
 
 type Reopen = Shared<LocalBoxFuture<'static, Result<JsValue, String>>>;
