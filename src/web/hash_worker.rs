@@ -9,19 +9,19 @@
 //! read-only `FileSystemSyncAccessHandle` straight into WASM memory: no
 //! round trip through the browser process and no extra copy, so the worker's
 //! time goes to hashing. Any other handle (a picked folder: sync handles are
-//! OPFS-only; a file locked by a writer) or no handle falls back to
-//! `File.slice().arrayBuffer()` with read-ahead.
+//! OPFS-only; a file locked by a writer) or no handle falls back to a
+//! BYOB reader on the `File`'s stream, reading ahead while it hashes.
 //!
 //! A pull hashes while it downloads ([`StreamVerifier`]): the page hands
 //! over each chunk once it is written to the partial file; the chunks that
 //! continue the in-order prefix are hashed at once, and when the file is
 //! complete only the bytes the stream did not cover are read back.
 
-use super::js::{call_method, resolve};
+use super::js::{call, call_method, resolve};
 use crate::core::digest::DigestVerifier;
 #[cfg(feature = "registry-module")]
 use crate::core::registry::pull::in_order::InOrder;
-use js_sys::{Function, Object, Reflect, Uint8Array};
+use js_sys::{ArrayBuffer, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, FileSystemFileHandle, FileSystemReadWriteOptions, FileSystemSyncAccessHandle};
@@ -149,33 +149,51 @@ impl Drop for SyncReader {
     }
 }
 
-/// Starts reading `len` bytes at `offset` (the browser reads while we hash).
-fn start_read(file: &File, offset: u64, len: usize) -> Result<JsFuture, JsValue> {
-    let end = (offset as f64 + len as f64).min(file.size());
-    let blob = file.slice_with_f64_and_f64(offset as f64, end)?;
-    Ok(JsFuture::from(blob.array_buffer()))
+/// Starts a read of the next bytes into `buffer` (a BYOB read: the
+/// browser fills our buffer, and hands it back with the bytes).
+fn start_read(reader: &JsValue, buffer: ArrayBuffer) -> Result<JsFuture, JsValue> {
+    let view = Uint8Array::new(&buffer);
+    let read = call_method(reader, "read", &[view.into()]).map_err(|e| e.to_string())?;
+    Ok(JsFuture::from(read))
 }
 
-/// Hashes `file` from `hasher.bytes()` through `File.slice().arrayBuffer()`;
-/// the next chunk is being read while the current one is hashed.
+/// Hashes `file` from `hasher.bytes()` through a BYOB reader on its
+/// stream, two buffers taking turns: the next read runs while a chunk is
+/// hashed, and no buffer is left behind for the garbage collector.
+/// (`slice().arrayBuffer()`, with read-ahead too, left one per read, and a
+/// 1 GiB verify through it took 5.9–6.4 s against 4.4–4.9 s this way.)
 async fn hash_streamed(
     mut hasher: DigestVerifier,
     file: &File,
     progress: impl Fn(u64),
 ) -> Result<DigestVerifier, JsValue> {
-    let size = file.size() as u64;
+    let rest = file.slice_with_f64(hasher.bytes() as f64)?;
+    let options = Object::new();
+    Reflect::set(&options, &"mode".into(), &"byob".into())?;
+    let js = |e: super::js::WebError| JsValue::from(e.to_string());
+    let stream = call(&rest, "stream", &[]).map_err(js)?;
+    let reader = call(&stream, "getReader", &[options.into()]).map_err(js)?;
+    let mut spare = Some(ArrayBuffer::new(HASH_CHUNK as u32));
+    let mut pending = Some(start_read(&reader, ArrayBuffer::new(HASH_CHUNK as u32))?);
     let mut buffer = vec![0u8; HASH_CHUNK];
-    let mut pending = (size > hasher.bytes())
-        .then(|| start_read(file, hasher.bytes(), HASH_CHUNK))
-        .transpose()?;
     while let Some(read) = pending.take() {
-        let array = Uint8Array::new(&read.await?);
-        let n = (array.length() as usize).min(HASH_CHUNK);
-        let next = hasher.bytes() + n as u64;
-        if n > 0 && next < size {
-            pending = Some(start_read(file, next, HASH_CHUNK)?);
+        let result = read.await?;
+        if Reflect::get(&result, &"done".into())?
+            .as_bool()
+            .unwrap_or(true)
+        {
+            break;
         }
-        array.subarray(0, n as u32).copy_to(&mut buffer[..n]);
+        let chunk: Uint8Array = Reflect::get(&result, &"value".into())?.dyn_into()?;
+        if let Some(next) = spare.take() {
+            pending = Some(start_read(&reader, next)?);
+        }
+        let n = (chunk.length() as usize).min(HASH_CHUNK);
+        chunk.subarray(0, n as u32).copy_to(&mut buffer[..n]);
+        spare = Some(chunk.buffer());
+        if pending.is_none() {
+            pending = spare.take().map(|b| start_read(&reader, b)).transpose()?;
+        }
         hasher.update(&buffer[..n]);
         progress(hasher.bytes());
     }
