@@ -173,11 +173,11 @@ async fn hash_streamed(
     let js = |e: super::js::WebError| JsValue::from(e.to_string());
     let stream = call(&rest, "stream", &[]).map_err(js)?;
     let reader = call(&stream, "getReader", &[options.into()]).map_err(js)?;
-    let mut spare = Some(ArrayBuffer::new(HASH_CHUNK as u32));
-    let mut pending = Some(start_read(&reader, ArrayBuffer::new(HASH_CHUNK as u32))?);
+    let mut spare = ArrayBuffer::new(HASH_CHUNK as u32);
+    let mut pending = start_read(&reader, ArrayBuffer::new(HASH_CHUNK as u32))?;
     let mut buffer = vec![0u8; HASH_CHUNK];
-    while let Some(read) = pending.take() {
-        let result = read.await?;
+    loop {
+        let result = pending.await?;
         if Reflect::get(&result, &"done".into())?
             .as_bool()
             .unwrap_or(true)
@@ -185,15 +185,10 @@ async fn hash_streamed(
             break;
         }
         let chunk: Uint8Array = Reflect::get(&result, &"value".into())?.dyn_into()?;
-        if let Some(next) = spare.take() {
-            pending = Some(start_read(&reader, next)?);
-        }
+        // The next read fills the other buffer while this chunk is hashed.
+        pending = start_read(&reader, std::mem::replace(&mut spare, chunk.buffer()))?;
         let n = (chunk.length() as usize).min(HASH_CHUNK);
         chunk.subarray(0, n as u32).copy_to(&mut buffer[..n]);
-        spare = Some(chunk.buffer());
-        if pending.is_none() {
-            pending = spare.take().map(|b| start_read(&reader, b)).transpose()?;
-        }
         hasher.update(&buffer[..n]);
         progress(hasher.bytes());
     }

@@ -103,20 +103,25 @@ impl PageWritable {
         let _ = Reflect::set(&command, &"type".into(), &"write".into());
         let _ = Reflect::set(&command, &"position".into(), &(position as f64).into());
         let _ = Reflect::set(&command, &"data".into(), &data);
-        match &*self.stream.borrow() {
-            Stream::Open(writable) => {
-                let write = call_method(writable, "write", &[command.into()]);
+        match self.stream() {
+            Ok(writable) => {
+                let write = call_method(&writable, "write", &[command.into()]);
                 Box::pin(async move { resolve(write?).await.map(drop) })
             }
-            Stream::Reopening(reopen) => {
-                let reopen = reopen.clone();
-                Box::pin(async move {
-                    let writable = reopen.await.map_err(WebError::Other)?;
-                    resolve(call_method(&writable, "write", &[command.into()])?)
-                        .await
-                        .map(drop)
-                })
-            }
+            Err(reopen) => Box::pin(async move {
+                let writable = reopen.await.map_err(WebError::Other)?;
+                resolve(call_method(&writable, "write", &[command.into()])?)
+                    .await
+                    .map(drop)
+            }),
+        }
+    }
+
+    /// The open stream, or the checkpoint under way that opens the next.
+    fn stream(&self) -> Result<JsValue, Reopen> {
+        match &*self.stream.borrow() {
+            Stream::Open(writable) => Ok(writable.clone()),
+            Stream::Reopening(reopen) => Err(reopen.clone()),
         }
     }
 
@@ -134,8 +139,8 @@ impl PageWritable {
     pub async fn checkpoint(&self) -> Result<(), WebError> {
         let (written, len) = (self.written.get(), self.len.get());
         let started = js_sys::Date::now();
-        let Some(old) = self.begin_reopen() else {
-            return Ok(());
+        let Ok(old) = self.stream() else {
+            return Ok(()); // one is under way
         };
         let (handle, close) = (self.handle.clone(), call_method(&old, "close", &[]));
         let reopen: Reopen = async move {
@@ -158,22 +163,10 @@ impl PageWritable {
         Ok(())
     }
 
-    /// The open stream, unless a checkpoint is already under way.
-    fn begin_reopen(&self) -> Option<JsValue> {
-        match &*self.stream.borrow() {
-            Stream::Open(writable) => Some(writable.clone()),
-            Stream::Reopening(_) => None,
-        }
-    }
-
     /// Commits the bytes and lets go of the file.
     pub async fn close(&self) -> Result<(), WebError> {
-        let writable = match &*self.stream.borrow() {
-            Stream::Open(w) => Ok(w.clone()),
-            Stream::Reopening(r) => Err(r.clone()),
-        };
-        let writable = match writable {
-            Ok(w) => w,
+        let writable = match self.stream() {
+            Ok(writable) => writable,
             Err(reopen) => reopen.await.map_err(WebError::Other)?,
         };
         resolve(call_method(&writable, "close", &[])?).await?;
@@ -182,12 +175,8 @@ impl PageWritable {
 
     /// Drops what was written since the last commit and lets go of the file.
     pub async fn abort(&self) {
-        let writable = match &*self.stream.borrow() {
-            Stream::Open(w) => Some(w.clone()),
-            Stream::Reopening(_) => None,
-        };
-        if let Some(w) = writable {
-            if let Ok(p) = call_method(&w, "abort", &[]) {
+        if let Ok(writable) = self.stream() {
+            if let Ok(p) = call_method(&writable, "abort", &[]) {
                 let _ = resolve(p).await;
             }
         }

@@ -77,6 +77,11 @@ fn page_writes() -> bool {
         .is_some_and(|q| q.split(['?', '&']).any(|p| p == "writes=page"))
 }
 
+/// Where the manifest of `name` lives under the models folder.
+fn manifest_rel(name: &ModelName) -> String {
+    format!("manifests/{}", name.manifest_rel_path())
+}
+
 async fn file_of(handle: &FileSystemFileHandle) -> Result<File, WebError> {
     Ok(resolve(handle.get_file()).await?.unchecked_into())
 }
@@ -242,8 +247,7 @@ impl PullFiles {
     pub async fn save_part(&self, digest: &Digest, record: PartRecord) -> Result<(), WebError> {
         let partial = self.open.borrow().get(digest).cloned();
         if let Some(Partial::Worker) = partial.as_deref() {
-            let name = format!("blobs/{}", record_file_name(digest, record.n));
-            return store_writer::write_file(&self.models, &name, &record.to_json()).await;
+            return self.write_record(digest, &record).await;
         }
         self.records
             .borrow_mut()
@@ -268,10 +272,14 @@ impl PullFiles {
         records: BTreeMap<usize, PartRecord>,
     ) -> Result<(), WebError> {
         for record in records.values() {
-            let name = format!("blobs/{}", record_file_name(digest, record.n));
-            store_writer::write_file(&self.models, &name, &record.to_json()).await?;
+            self.write_record(digest, record).await?;
         }
         Ok(())
+    }
+
+    async fn write_record(&self, digest: &Digest, record: &PartRecord) -> Result<(), WebError> {
+        let name = format!("blobs/{}", record_file_name(digest, record.n));
+        store_writer::write_file(&self.models, &name, &record.to_json()).await
     }
 
     /// How far the data of the saved part records reaches.
@@ -373,13 +381,11 @@ impl PullFiles {
     /// Whether the browser lets this page write the manifest of `name`
     /// (in a folder on disk Chromium refuses a registry's host:port folder).
     pub async fn check_manifest_path(&self, name: &ModelName) -> Result<(), WebError> {
-        let rel = format!("manifests/{}", name.manifest_rel_path());
-        store_writer::check_path(&self.models, &rel).await
+        store_writer::check_path(&self.models, &manifest_rel(name)).await
     }
 
     /// Writes the manifest bytes unchanged under Ollama's path for `name`.
     pub async fn write_manifest(&self, name: &ModelName, bytes: &[u8]) -> Result<(), WebError> {
-        let rel = format!("manifests/{}", name.manifest_rel_path());
-        store_writer::write_file(&self.models, &rel, bytes).await
+        store_writer::write_file(&self.models, &manifest_rel(name), bytes).await
     }
 }
