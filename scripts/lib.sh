@@ -99,6 +99,13 @@ ensure_chromium() {
   ensure_apt chromium chromium-driver
 }
 
+# The real-window end-to-end tests (tests/e2e/desktop.mjs): a virtual
+# display, xdotool to answer dialogs and prompts, imagemagick's `import` to
+# see the screen, inotifywait to record what lands on disk in which order.
+ensure_desktop() {
+  ensure_apt xvfb xdotool imagemagick inotify-tools
+}
+
 ensure_registry_tools() {
   ensure_apt docker-registry caddy apache2-utils  # htpasswd: bcrypt for the auth registry
 }

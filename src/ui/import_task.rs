@@ -17,7 +17,6 @@ use crate::core::archive::read::{plan_import, Choices, ManifestPlan, VerifiedMan
 use crate::core::digest::Digest;
 use crate::core::source::{join, StoreSource};
 use crate::core::store::blob_dir::BlobDir;
-use crate::web::dir_source::DirSource;
 use crate::web::picker::BrowserSource;
 use crate::web::store_writer;
 use std::collections::{BTreeMap, BTreeSet};
@@ -153,7 +152,7 @@ async fn prepare(
     let BrowserSource::Dir(dir) = source else {
         return Err(Stop::Failed("this folder was opened read-only (file input); open it with \"Open models folder\" to import into it".into()));
     };
-    store_writer::request_write(dir.handle())
+    store_writer::request_write(dir.handle(), "import")
         .await
         .map_err(text)?;
     let models = store_writer::models_dir(dir.handle(), models_dir)
@@ -190,6 +189,13 @@ async fn run(
     let after = match result {
         Ok(_) => String::new(),
         Err(_) => aftermath(import.committed, import.undo().await),
+    };
+    let result = match result {
+        Ok(done) => match store_writer::service_install_note(&import.models).await {
+            Some(note) => Ok(format!("{done} {note}")),
+            None => Ok(done),
+        },
+        other => other,
     };
     status(result, after)
 }
@@ -228,10 +234,8 @@ pub fn start(state: &UseReducerHandle<AppState>, choices: Choices) {
         .await;
         dispatch.dispatch(Action::Import(status));
         if let BrowserSource::Dir(dir) = &*source {
-            let handle = dir.handle().clone();
-            super::tasks::open(dispatch, generation, async move {
-                Ok(BrowserSource::Dir(DirSource::new(handle)))
-            });
+            let again = BrowserSource::Dir(dir.reopened());
+            super::tasks::open(dispatch, generation, async move { Ok(again) });
         }
     });
 }

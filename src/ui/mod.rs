@@ -5,6 +5,7 @@
 mod archive;
 mod archive_task;
 mod detail;
+mod hidden;
 mod import_blobs;
 mod import_choices;
 mod import_task;
@@ -37,6 +38,10 @@ use yew::prelude::*;
 fn app() -> Html {
     let state = use_reducer(AppState::default);
     let dispatch = state.dispatcher();
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| tasks::load_last_folder(dispatch));
+    }
     let on_select = {
         let dispatch = dispatch.clone();
         Callback::from(move |name: Option<String>| dispatch.dispatch(Action::Select(name)))
@@ -64,11 +69,18 @@ fn app() -> Html {
     }
 }
 
-fn phase_banner(state: &AppState) -> Html {
+fn phase_banner(state: &UseReducerHandle<AppState>) -> Html {
     let notice = state
         .notice
         .as_ref()
-        .map(|n| html! { <div class="warning" role="status" id="notice">{ n }</div> });
+        .map(|n| html! { <hidden::HiddenNotice state={state.clone()} notice={n.clone()} /> });
+    let closed = state.pick_closed.then(|| html! {
+        <p class="status" role="status" id="picker-closed">{ "No folder was opened: the dialog was closed, or the browser was not allowed to view the folder. Click “Open models folder”, choose the folder, and answer Allow when the browser asks to view its files." }</p>
+    });
+    html! { <>{ closed }{ phase_view(state, notice) }</> }
+}
+
+fn phase_view(state: &AppState, notice: Option<Html>) -> Html {
     match &state.phase {
         Phase::Welcome => html! {
             <section class="welcome">

@@ -56,7 +56,11 @@ pub fn start(state: &UseReducerHandle<AppState>, request: PackRequest) {
         let target =
             match SaveTarget::choose(&plan.suggested_file_name(gzip), plan.archive_size()).await {
                 Ok(target) => target,
-                Err(WebError::Cancelled) => return,
+                Err(WebError::Cancelled) => {
+                    return dispatch.dispatch(Action::PackFailedEarly(
+                        "No archive was written: the save dialog was closed.".into(),
+                    ))
+                }
                 Err(e) => return dispatch.dispatch(Action::PackFailedEarly(e.to_string())),
             };
         let run = PackRun::new(id, target.name().to_string(), &plan, now_ms());

@@ -105,9 +105,16 @@ async fn run_job(
             }
         }
         Destination::Folder(models) => {
+            let note = store_writer::service_install_note(&models).await;
             let ended = pull_into(&mut machine, models, cancel, run, report).await;
             match ended {
-                Ok((summary, _)) => Ended::Done(pulled_words(&summary, "the open folder")),
+                Ok((summary, _)) => {
+                    let words = pulled_words(&summary, "the open folder");
+                    match note {
+                        Some(note) => Ended::Done(format!("{words} {note}")),
+                        None => Ended::Done(words),
+                    }
+                }
                 Err(e) => e,
             }
         }

@@ -15,7 +15,6 @@ use super::registry_run::{
 use super::state::AppState;
 use crate::core::format::human_bytes;
 use crate::core::registry::RegistryRef;
-use crate::web::dir_source::DirSource;
 use crate::web::picker::BrowserSource;
 use crate::web::store_writer;
 use wasm_bindgen::JsValue;
@@ -114,16 +113,17 @@ fn on_event(
 
 /// Reads the app's folder again (after a pull wrote into it).
 fn reopen(app: &UseReducerHandle<AppState>) -> Option<Callback<()>> {
-    let Some(BrowserSource::Dir(dir)) = app.source.as_deref() else {
+    let source = app.source.clone()?;
+    let BrowserSource::Dir(_) = &*source else {
         return None;
     };
-    let (handle, dispatch, generation) =
-        (dir.handle().clone(), app.dispatcher(), app.generation + 1);
+    let (dispatch, generation) = (app.dispatcher(), app.generation + 1);
     Some(Callback::from(move |()| {
-        let handle = handle.clone();
-        super::tasks::open(dispatch.clone(), generation, async move {
-            Ok(BrowserSource::Dir(DirSource::new(handle)))
-        });
+        let BrowserSource::Dir(dir) = &*source else {
+            return;
+        };
+        let again = BrowserSource::Dir(dir.reopened());
+        super::tasks::open(dispatch.clone(), generation, async move { Ok(again) });
     }))
 }
 
@@ -287,9 +287,9 @@ async fn writable_models(
 ) -> Result<FileSystemDirectoryHandle, String> {
     let (picked, models_dir) =
         folder.ok_or("open a models folder first (with \"Open models folder\")")?;
-    store_writer::request_write(&picked)
+    store_writer::request_write(&picked, "pull")
         .await
-        .map_err(|e| e.to_string().replace("import needs it", "a pull needs it"))?;
+        .map_err(|e| e.to_string())?;
     store_writer::models_dir(&picked, &models_dir)
         .await
         .map_err(|e| e.to_string())

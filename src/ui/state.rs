@@ -59,6 +59,10 @@ pub struct AppState {
     pub gguf: HashMap<Digest, Loaded<Rc<GgufSummary>>>,
     pub previews: HashMap<Digest, Loaded<TextPreview>>,
     pub notice: Option<String>,
+    /// The last folder dialog ended without a folder.
+    pub pick_closed: bool,
+    /// The folder on disk opened last (kept across reloads), to reopen.
+    pub last_folder: Option<web_sys::FileSystemDirectoryHandle>,
     /// How long the last open took, for the curious (and the benchmark).
     pub open_ms: Option<f64>,
     pub verify: Option<Rc<VerifyRun>>,
@@ -96,6 +100,8 @@ impl PartialEq for AppState {
             && self.gguf == o.gguf
             && self.previews == o.previews
             && self.notice == o.notice
+            && self.pick_closed == o.pick_closed
+            && self.last_folder == o.last_folder
             && self.pack_selection == o.pack_selection
             && self.pack == o.pack
             && self.pack_error == o.pack_error
@@ -121,6 +127,8 @@ impl Default for AppState {
             gguf: HashMap::new(),
             previews: HashMap::new(),
             notice: None,
+            pick_closed: false,
+            last_folder: None,
             open_ms: None,
             verify: None,
             pool: None,
@@ -148,6 +156,10 @@ pub enum Action {
     },
     Failed(String),
     Cancelled,
+    /// Something the user should know about the open folder.
+    Notice(String),
+    /// The folder on disk opened last, kept from an earlier visit.
+    LastFolder(web_sys::FileSystemDirectoryHandle),
     Select(Option<String>),
     Sort(Column),
     Filter(String),
@@ -203,6 +215,7 @@ impl Reducible for AppState {
         let mut s = (*self).clone();
         match action {
             Action::Opening(what) => {
+                s.pick_closed = false;
                 s.phase = Phase::Opening(what);
                 s.generation += 1;
             }
@@ -224,6 +237,7 @@ impl Reducible for AppState {
                     archive_cancel: s.archive_cancel,
                     import: s.import,
                     import_cancel: s.import_cancel,
+                    last_folder: s.last_folder,
                     ..AppState::default()
                 };
                 s.phase = Phase::Ready;
@@ -234,12 +248,15 @@ impl Reducible for AppState {
             }
             Action::Failed(message) => s.phase = Phase::Failed(message),
             Action::Cancelled => {
+                s.pick_closed = true;
                 s.phase = if s.report.is_some() {
                     Phase::Ready
                 } else {
                     Phase::Welcome
                 };
             }
+            Action::Notice(text) => s.notice = Some(text),
+            Action::LastFolder(handle) => s.last_folder = Some(handle),
             Action::Select(name) => s.selected = name,
             Action::Sort(column) => {
                 s.sort = if s.sort.0 == column {

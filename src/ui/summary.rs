@@ -23,8 +23,20 @@ fn figure(id: &str, label: &str, value: String, title: String) -> Html {
     html! { <div class="figure" id={id.to_string()} {title}><div class="value">{ value }</div><div class="label">{ label }</div></div> }
 }
 
+/// The blobs no listed model uses: orphaned when every manifest was seen.
+fn unused_line(r: &StoreReport) -> String {
+    let b = &r.blobs;
+    let (count, bytes) = (b.orphaned.len(), human_bytes(b.orphaned_bytes));
+    if r.orphans_are_certain() {
+        format!("{count} orphaned blob(s), {bytes}: no manifest uses them")
+    } else {
+        format!("{count} blob(s), {bytes}, that no listed model uses: a model the browser hides here (a registry with a port) may use them, so they are not called orphaned")
+    }
+}
+
 fn findings(r: &StoreReport) -> Html {
     let b = &r.blobs;
+    let certain = r.orphans_are_certain();
     let missing = b.missing.iter().map(|m| html! { <li class="missing"><code>{ m.digest.to_string() }</code>{ format!(" is missing (needed by {})", m.model) }</li> });
     let mismatch = b.size_mismatch.iter().map(|m| html! {
         <li class="size-mismatch"><code>{ m.digest.to_string() }</code>{ format!(" has {} bytes on disk; its manifest says {}", m.actual, m.expected) }</li>
@@ -39,8 +51,8 @@ fn findings(r: &StoreReport) -> Html {
                 <p>{ "Pull the model again (ollama pull NAME) to fetch what is missing." }</p></div>
             }
             if !b.orphaned.is_empty() {
-                <details class="warning" id="orphaned"><summary>{ format!("{} orphaned blob(s), {}: no manifest uses them", b.orphaned.len(), human_bytes(b.orphaned_bytes)) }</summary>
-                <ul>{ for b.orphaned.iter().map(|o| html!{ <li><code>{ o.digest.to_string() }</code>{ format!(" {}", human_bytes(o.size)) }</li> }) }</ul></details>
+                <details class="warning" id={ if certain { "orphaned" } else { "unclaimed" } }><summary>{ unused_line(r) }</summary>
+                <ul>{ for b.orphaned.iter().map(|o| html!{ <li data-digest={o.digest.to_string()}><code>{ o.digest.to_string() }</code>{ format!(" {}", human_bytes(o.size)) }</li> }) }</ul></details>
             }
             if !b.partial.is_empty() {
                 <details class="warning" id="partial"><summary>{ format!("{} partial download file(s), {}", b.partial.len(), human_bytes(b.partial_bytes)) }</summary>
@@ -103,7 +115,7 @@ pub fn summary(props: &Props) -> Html {
                 { figure("fig-disk", "in blobs/", human_bytes(b.disk_bytes), format!("{} bytes", b.disk_bytes)) }
                 { figure("fig-blobs", "blobs", b.count.to_string(), format!("{} bytes in complete blobs", b.bytes)) }
                 { figure("fig-shared", "shared between models", human_bytes(b.shared_bytes), format!("{} bytes", b.shared_bytes)) }
-                { figure("fig-orphaned", "orphaned", human_bytes(b.orphaned_bytes), format!("{} blob(s)", b.orphaned.len())) }
+                { figure("fig-orphaned", if r.orphans_are_certain() { "orphaned" } else { "used by no listed model" }, human_bytes(b.orphaned_bytes), format!("{} blob(s)", b.orphaned.len())) }
                 { figure("fig-partial", "partial downloads", human_bytes(b.partial_bytes), format!("{} file(s)", b.partial.len())) }
             </div>
             { findings(r) }

@@ -2,7 +2,7 @@
 //! `webkitdirectory` fallback and a drop zone. In: the state handle. Out:
 //! `tasks::open` started with the right way of getting the folder.
 
-use super::state::AppState;
+use super::state::{AppState, Phase};
 use super::tasks;
 use crate::web::{demo, picker};
 use web_sys::{DragEvent, HtmlInputElement};
@@ -40,15 +40,30 @@ pub fn toolbar(props: &Props) -> Html {
             let Some(data) = e.data_transfer() else {
                 return;
             };
-            tasks::open(dispatch.clone(), generation, async move {
-                picker::from_drop(&data).await
-            });
+            let dropped = picker::Dropped::take(data);
+            tasks::open(dispatch.clone(), generation, picker::from_drop(dropped));
         })
     };
     let busy = matches!(state.phase, super::state::Phase::Opening(_));
+    // Always rendered (hidden when there is nothing to reopen), so that
+    // its arrival right after the page loads changes no other node.
+    let last = state
+        .last_folder
+        .clone()
+        .filter(|_| matches!(state.phase, Phase::Welcome | Phase::Failed(_)));
+    let reopen_label = last.as_ref().map(|h| format!("Reopen {}", h.name()));
+    let on_reopen = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |_| {
+            if let Some(handle) = last.clone() {
+                tasks::reopen_last(dispatch.clone(), generation, handle);
+            }
+        })
+    };
     html! {
         <section class="toolbar" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
             <button id="open-folder" class="primary" onclick={open_picker} disabled={busy}>{ "Open models folder" }</button>
+            <button id="reopen-folder" onclick={on_reopen} disabled={busy} hidden={reopen_label.is_none()} title="The folder on disk opened last here">{ reopen_label.clone().unwrap_or_default() }</button>
             <button id="open-demo" onclick={open_demo} disabled={busy}>{ "Open demo folder" }</button>
             <label class="fallback">
                 { if picker::has_directory_picker() { "…or choose it with the file input:" } else { "This browser cannot open folders directly; choose the folder here (read-only):" } }

@@ -1,13 +1,19 @@
 //! [`StoreSource`] over a File System Access directory handle (picked,
 //! dropped, or in the Origin Private File System). In: relative paths. Out:
 //! listings with sizes and mtimes, and byte ranges read by `File.slice`.
+//! In a folder on disk the handle cannot reach names holding ':'; what
+//! another listing of the folder showed of those ([`HiddenFiles`]) is
+//! listed and read beside it.
 
+use super::hidden::HiddenFiles;
 use super::js::{resolve, WebError};
 use crate::core::source::{Entry, EntryKind, SourceError, SourceErrorKind, StoreSource};
+use crate::core::store::layout::has_colon_name;
 use futures_util::StreamExt;
 use js_sys::{Array, Uint8Array};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::stream::JsStream;
 use web_sys::{File, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemHandleKind};
@@ -15,6 +21,9 @@ use web_sys::{File, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemH
 pub struct DirSource {
     root: FileSystemDirectoryHandle,
     dirs: RefCell<HashMap<String, FileSystemDirectoryHandle>>,
+    hidden: RefCell<Rc<HiddenFiles>>,
+    /// Whether a listing that shows every name was consulted.
+    seen_all: Cell<bool>,
 }
 
 fn source_error(path: &str, e: WebError) -> SourceError {
@@ -31,7 +40,34 @@ impl DirSource {
         Self {
             root,
             dirs: RefCell::default(),
+            hidden: RefCell::default(),
+            seen_all: Cell::new(false),
         }
+    }
+
+    /// The same folder read afresh (no cached handles), keeping what
+    /// another listing showed of it.
+    pub fn reopened(&self) -> Self {
+        let fresh = Self::new(self.root.clone());
+        fresh.see_hidden(self.hidden.borrow().clone());
+        fresh.seen_all.set(self.seen_all.get());
+        fresh
+    }
+
+    /// What a listing showing every name found that the handle cannot see.
+    pub fn see_hidden(&self, hidden: Rc<HiddenFiles>) {
+        *self.hidden.borrow_mut() = hidden;
+        self.seen_all.set(true);
+    }
+
+    /// Whether every name in the folder was seen (see [`Self::see_hidden`]).
+    pub fn sees_every_name(&self) -> bool {
+        self.seen_all.get()
+    }
+
+    /// How many files only the other listing showed.
+    pub fn hidden_count(&self) -> usize {
+        self.hidden.borrow().len()
     }
 
     pub fn name(&self) -> String {
@@ -76,11 +112,31 @@ impl DirSource {
 
     /// The `File` at `path` (a snapshot the browser can hand to a worker).
     pub async fn file(&self, path: &str) -> Result<File, WebError> {
+        if let Some(file) = self.hidden.borrow().file(path) {
+            return Ok(file.clone());
+        }
         let handle = self.file_handle(path).await?;
         Ok(resolve(handle.get_file()).await?.unchecked_into())
     }
 
     async fn list_now(&self, dir: &str) -> Result<Vec<Entry>, WebError> {
+        let hidden = self.hidden.borrow().clone();
+        // What the handle cannot reach (on disk: names with ':') is listed
+        // from the other listing alone.
+        if has_colon_name(dir) && hidden.has_dir(dir) {
+            return Ok(hidden.children(dir));
+        }
+        let mut entries = self.list_handle(dir).await?;
+        let extra: Vec<Entry> = hidden
+            .children(dir)
+            .into_iter()
+            .filter(|h| !entries.iter().any(|e| e.name == h.name))
+            .collect();
+        entries.extend(extra);
+        Ok(entries)
+    }
+
+    async fn list_handle(&self, dir: &str) -> Result<Vec<Entry>, WebError> {
         let handle = self.dir(dir).await?;
         let mut stream = JsStream::from(handle.values());
         let (mut entries, mut files) = (Vec::new(), Vec::new());

@@ -5,9 +5,11 @@
 use super::dir_source::DirSource;
 use super::files_source::FilesSource;
 use super::hash_pool::BlobFile;
-use super::js::{call_method, prop, resolve, window, WebError};
+use super::hidden::HiddenFiles;
+use super::js::{call, call_method, prop, resolve, window, WebError};
 use crate::core::source::{Entry, SourceError, StoreSource};
 use js_sys::{Object, Reflect};
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     DataTransfer, FileList, FileSystemDirectoryHandle, FileSystemHandle, FileSystemHandleKind,
@@ -95,16 +97,42 @@ pub async fn pick_directory() -> Result<BrowserSource, WebError> {
     Ok(BrowserSource::Dir(DirSource::new(handle)))
 }
 
-/// The folder dropped on the page, if a folder it was.
-pub async fn from_drop(data: &DataTransfer) -> Result<BrowserSource, WebError> {
-    let items = data.items();
-    let item = items
-        .get(0)
-        .ok_or_else(|| WebError::Other("nothing was dropped".into()))?;
-    if prop(&item, "getAsFileSystemHandle").is_none() {
-        return from_file_list(data.files().as_ref());
+/// What was dropped, taken while the drop event runs (the browser lets a
+/// page read a drop only then): the item's handle and its entry.
+pub struct Dropped {
+    data: DataTransfer,
+    handle: Option<js_sys::Promise>,
+    entry: Option<JsValue>,
+}
+
+impl Dropped {
+    pub fn take(data: DataTransfer) -> Self {
+        let item = data.items().get(0);
+        let handle = item
+            .as_ref()
+            .filter(|i| prop(i, "getAsFileSystemHandle").is_some())
+            .and_then(|i| call_method(i, "getAsFileSystemHandle", &[]).ok());
+        // The entry of the same item lists names the handle hides (':').
+        let entry = item.and_then(|i| call(&i, "webkitGetAsEntry", &[]).ok());
+        Self {
+            data,
+            handle,
+            entry: entry.filter(|e| prop(e, "isDirectory").is_some_and(|v| v.is_truthy())),
+        }
     }
-    let handle: JsValue = resolve(call_method(&item, "getAsFileSystemHandle", &[])?).await?;
+}
+
+/// The folder dropped on the page, if a folder it was.
+pub async fn from_drop(dropped: Dropped) -> Result<BrowserSource, WebError> {
+    let Dropped {
+        data,
+        handle,
+        entry,
+    } = dropped;
+    let Some(handle) = handle else {
+        return from_file_list(data.files().as_ref());
+    };
+    let handle: JsValue = resolve(handle).await?;
     // No handle (not from the file system): read what was dropped as files.
     let Ok(handle) = handle.dyn_into::<FileSystemHandle>() else {
         return from_file_list(data.files().as_ref());
@@ -115,7 +143,11 @@ pub async fn from_drop(data: &DataTransfer) -> Result<BrowserSource, WebError> {
             handle.name()
         )));
     }
-    Ok(BrowserSource::Dir(DirSource::new(handle.unchecked_into())))
+    let source = DirSource::new(handle.unchecked_into());
+    if let Some(entry) = entry {
+        source.see_hidden(Rc::new(HiddenFiles::from_entry(&entry).await?));
+    }
+    Ok(BrowserSource::Dir(source))
 }
 
 /// The folder chosen through `<input type=file webkitdirectory>`.

@@ -14,7 +14,7 @@
 //! closed mid-pull leaves records that never claim more than the partial
 //! file holds.
 
-use super::js::{call_method, resolve, WebError};
+use super::js::{resolve, WebError};
 use super::opfs;
 use super::page_writable::PageWritable;
 use super::store_writer;
@@ -345,12 +345,7 @@ impl PullFiles {
     pub async fn commit(&self, digest: &Digest) -> Result<(), WebError> {
         self.close(digest).await?;
         let handle = file_handle(&self.blobs, &partial_file_name(digest), false).await?;
-        resolve(call_method(
-            &handle,
-            "move",
-            &[digest.blob_file_name().into()],
-        )?)
-        .await?;
+        store_writer::rename(&self.blobs, &handle, &digest.blob_file_name()).await?;
         self.remove_records(digest).await
     }
 

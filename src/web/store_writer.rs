@@ -5,7 +5,7 @@
 //! or later: [`ClosedBlob`]); manifests written whole (the browser commits
 //! a writable only on close).
 
-use super::js::{call_method, resolve, WebError};
+use super::js::{call_method, resolve, window, WebError};
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -13,17 +13,34 @@ use web_sys::{
     FileSystemGetFileOptions, FileSystemWritableFileStream,
 };
 
-/// Asks for write access to `handle` (granted at once in OPFS).
-pub async fn request_write(handle: &FileSystemDirectoryHandle) -> Result<(), WebError> {
+/// Asks for write access to `handle` (granted at once in OPFS), for `what`
+/// ("import", "pull"…): the message of a refusal says how to go on.
+pub async fn request_write(handle: &FileSystemDirectoryHandle, what: &str) -> Result<(), WebError> {
     let mode = Object::new();
     let _ = Reflect::set(&mode, &"mode".into(), &"readwrite".into());
     let state = resolve(call_method(handle, "requestPermission", &[mode.into()])?).await?;
     if state.as_string().as_deref() == Some("granted") {
         Ok(())
     } else {
-        Err(WebError::PermissionDenied("write access to the models folder was not granted; import needs it (nothing was written)".into()))
+        Err(WebError::PermissionDenied(format!("the browser may not edit files in \"{}\" (its prompt was answered Don't Allow, or closed). To {what}, start it again and answer Allow when the browser asks to edit files", handle.name())))
     }
 }
+
+/// What to say after the page wrote into `models`, when that is a folder on
+/// disk on Linux: the browser creates files there readable by their owner
+/// only (mode 0600, folders 0700) and no web API can change that, which a
+/// service install of Ollama (its own user) cannot read.
+pub async fn service_install_note(models: &FileSystemDirectoryHandle) -> Option<&'static str> {
+    let linux = window()
+        .ok()?
+        .navigator()
+        .user_agent()
+        .ok()?
+        .contains("Linux");
+    (linux && !super::opfs::contains(models).await).then_some(SERVICE_INSTALL_NOTE)
+}
+
+pub const SERVICE_INSTALL_NOTE: &str = "The browser made the new files readable by you only (mode 0600): fine when Ollama runs as you. If it runs as a service under its own user (Linux installs: user ollama, folder /usr/share/ollama/.ollama/models), give them to it: sudo chown -R ollama:ollama /usr/share/ollama/.ollama/models";
 
 /// The folder at `path` under `root` (made when `create`).
 pub async fn dir(
@@ -108,6 +125,20 @@ impl TempBlob {
     }
 }
 
+/// Renames `file`, which is in `dir`, to `name` there. Always as a move
+/// into `dir`: Chromium lets a page rename a file on disk with
+/// `move(name)` only right after a click once the folder's access was
+/// restored (after a reload), but `move(dir, name)` whenever the page may
+/// edit `dir`.
+pub async fn rename(
+    dir: &FileSystemDirectoryHandle,
+    file: &FileSystemFileHandle,
+    name: &str,
+) -> Result<(), WebError> {
+    resolve(call_method(file, "move", &[dir.into(), name.into()])?).await?;
+    Ok(())
+}
+
 /// A verified blob still under its temporary name.
 pub struct ClosedBlob {
     blobs: FileSystemDirectoryHandle,
@@ -118,10 +149,9 @@ pub struct ClosedBlob {
 impl ClosedBlob {
     /// Gives the blob its final name, over a file of that name if any.
     pub async fn commit(self, final_name: &str) -> Result<(), WebError> {
-        let rename = || call_method(&self.file, "move", &[final_name.into()]);
-        if resolve(rename()?).await.is_err() {
+        if rename(&self.blobs, &self.file, final_name).await.is_err() {
             let _ = resolve(self.blobs.remove_entry(final_name)).await;
-            resolve(rename()?).await?;
+            rename(&self.blobs, &self.file, final_name).await?;
         }
         Ok(())
     }

@@ -2,9 +2,10 @@
 // folder bar as from a file manager (harness `dropFromDisk`), it is read
 // through a real handle to it, as the folder picker gives one. The store is
 // the Python-made fixture copied to a temporary folder, one blob corrupted
-// on disk. Chromium hides names holding ':' in folders on disk, so the
-// model of a registry with a port (manifests/localhost:5000/…) is not
-// listed: the page says so. Verify reads every blob from disk (through
+// on disk. Chromium hides names holding ':' from a handle on disk, but the
+// entries of the same drop (webkitGetAsEntry) show them: so the model of a
+// registry with a port (manifests/localhost:5000/…) is listed too, and the
+// page says it cannot write it. Verify reads every blob from disk (through
 // its File) and names exactly the corrupted, missing and wrong-size ones.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +32,7 @@ after(async () => {
   if (disk) rmSync(disk, { recursive: true, force: true });
 });
 
-test('a folder on disk dropped on the bar is listed and verified from disk; the page says models of a host:port registry are hidden', async () => {
+test('a folder on disk dropped on the bar is listed, the host:port model included, and verified from disk', async () => {
   const blob = path.join(disk, '.ollama/models/blobs', corrupted.replace(':', '-'));
   const bytes = readFileSync(blob);
   bytes[bytes.length >> 1] ^= 0x40;
@@ -42,9 +43,10 @@ test('a folder on disk dropped on the bar is listed and verified from disk; the 
 
   const withPort = (m) => m.manifest_path.split('/')[1].includes(':');
   const listed = await page.locator('#models tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.name));
-  assert.deepEqual(listed.sort(), expected.models.filter((m) => !withPort(m)).map((m) => m.name).sort());
+  assert.deepEqual(listed.sort(), expected.models.map((m) => m.name).sort());
   assert.ok(expected.models.some(withPort), 'the fixture has a model of a registry with a port');
-  assert.match(await page.locator('#notice').innerText(), /hides and refuses names with ':', so models from a registry with a port \(manifests\/host:port\/…\) are not listed/);
+  assert.match(await page.locator('#notice').innerText(), /^1 manifest\(s\) of a registry with a port \(manifests\/host:port\/…\) were read through a second listing of this folder.*cannot write, replace or remove them/);
+  assert.deepEqual(await page.locator('#orphaned li').evaluateAll((li) => li.map((l) => l.dataset.digest)), expected.blobs.orphaned.map((o) => o.digest), 'every manifest seen: orphans are orphans');
 
   await page.click('#verify-all');
   await page.locator('#verify-results[data-run="1"] #verify-verdict').waitFor({ timeout: 60_000 });

@@ -212,7 +212,7 @@ test('a denied permission says what happened and what to do', async () => {
   await page.click('#open-folder');
   const error = await page.locator('#error').innerText();
   assert.match(error, /did not allow reading that folder/);
-  assert.match(error, /Pick it again and allow access/);
+  assert.match(error, /Open it again and answer Allow/);
   assert.deepEqual(app.errors, []);
 });
 

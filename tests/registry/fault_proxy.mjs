@@ -29,7 +29,8 @@
 //          (after faults), per request path without the query string.
 //   DELETE /__stats__  resets the counters (204)
 //
-// As a module: `const p = await startFaultProxy(target); p.url; await p.close()`.
+// As a module: `const p = await startFaultProxy(target, { host, port }); p.url; await p.close()`
+// (default a free 127.0.0.1 port; port 80 gives a URL without a port).
 
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -65,7 +66,7 @@ function newStats() {
   return { requests: 0, body_bytes: 0, paths: {} };
 }
 
-export async function startFaultProxy(targetUrl) {
+export async function startFaultProxy(targetUrl, { host = '127.0.0.1', port = 0 } = {}) {
   const target = new URL(targetUrl);
   if (target.protocol !== 'http:') throw new Error(`fault_proxy: only http:// targets, not ${targetUrl}`);
   const agent = new http.Agent({ keepAlive: true });
@@ -220,9 +221,10 @@ export async function startFaultProxy(targetUrl) {
   server.keepAliveTimeout = 30_000;
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(port, host, resolve);
   });
-  self = `http://127.0.0.1:${server.address().port}`;
+  // On port 80 the URL has no port, as a registry's behind a web server.
+  self = `http://${host}${server.address().port === 80 ? '' : `:${server.address().port}`}`;
   return {
     url: self,
     server,

@@ -80,6 +80,31 @@ pub fn under(root: &str, name: &str) -> String {
     join(root, name)
 }
 
+/// Whether a path holds a name with ':', which Chromium hides and refuses
+/// in a folder on disk (Ollama's `manifests/host:port/…`).
+pub fn has_colon_name(path: &str) -> bool {
+    path.split('/').any(|part| part.contains(':'))
+}
+
+/// `<host>/<namespace>/<model>/<tag>` of a file listed under a chosen
+/// folder (`chosen/…`, as `webkitRelativePath` gives it): what follows its
+/// `manifests/` folder, or everything below the chosen folder when that is
+/// the `manifests` folder itself; `None` when it is no manifest's place.
+pub fn manifest_below(listed: &str) -> Option<&str> {
+    let (top, rest) = listed.split_once('/')?;
+    let below = if top == MANIFESTS && rest.split('/').count() == 4 {
+        rest
+    } else {
+        let prefix = "manifests/";
+        let at = rest
+            .match_indices(prefix)
+            .map(|(i, _)| i)
+            .find(|&i| i == 0 || rest[..i].ends_with('/'))?;
+        &rest[at + prefix.len()..]
+    };
+    (below.split('/').count() == 4 && below.split('/').all(|p| !p.is_empty())).then_some(below)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +112,27 @@ mod tests {
 
     fn root_of(m: &MemSource) -> Result<String, LayoutError> {
         pollster::block_on(find_models_root(m))
+    }
+
+    #[test]
+    fn a_manifest_is_found_below_any_chosen_folder() {
+        let m = "localhost:5000/team/embed/v1";
+        assert_eq!(manifest_below(&format!("manifests/{m}")), Some(m));
+        assert_eq!(manifest_below(&format!("models/manifests/{m}")), Some(m));
+        assert_eq!(
+            manifest_below(&format!(".ollama/models/manifests/{m}")),
+            Some(m)
+        );
+        assert_eq!(manifest_below(".ollama/models/blobs/sha256-aa"), None);
+        assert_eq!(manifest_below("models/manifests/too/short"), None);
+        assert_eq!(manifest_below("models/mymanifests/a/b/c/d"), None);
+        assert_eq!(manifest_below("x/a/manifests/h/n/m/t/extra"), None);
+    }
+
+    #[test]
+    fn names_with_a_colon_are_found_in_any_part() {
+        assert!(has_colon_name("models/manifests/localhost:5000/a/b/c"));
+        assert!(!has_colon_name("models/manifests/registry.ollama.ai/a/b/c"));
     }
 
     #[test]

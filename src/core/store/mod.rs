@@ -11,7 +11,8 @@ pub mod scan;
 pub mod walk;
 
 pub use report::{
-    BlobRef, BlobSummary, LayerReport, MissingBlob, ModelReport, SizeMismatch, StoreReport,
+    BlobRef, BlobSummary, LayerReport, ManifestListing, MissingBlob, ModelReport, SizeMismatch,
+    StoreReport,
 };
 pub use scan::{scan_store, ScanError};
 

@@ -30,6 +30,22 @@ pub struct StoreReport {
     pub models: Vec<ModelReport>,
     pub blobs: BlobSummary,
     pub errors: Vec<Finding>,
+    /// Whether every manifest of the folder was seen; set by the driver.
+    pub listing: ManifestListing,
+}
+
+/// Whether the listing a report was made from shows every manifest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestListing {
+    /// Every manifest was seen: a blob no model uses is orphaned.
+    #[default]
+    Complete,
+    /// The driver cannot see names holding ':' (Chromium, in a folder on
+    /// disk): manifests of a registry with a port (`manifests/host:port/…`)
+    /// may exist unseen, so a blob no listed model uses may still be used,
+    /// and what removing a model frees may be less.
+    MayHideColonNames,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -290,11 +306,17 @@ pub fn build(
         models: reports,
         blobs,
         errors,
+        listing: ManifestListing::Complete,
     }
 }
 
 impl StoreReport {
     pub fn model(&self, name: &str) -> Option<&ModelReport> {
         self.models.iter().find(|m| m.name == name)
+    }
+
+    /// Whether a blob no listed model uses is known to be unused.
+    pub fn orphans_are_certain(&self) -> bool {
+        self.listing == ManifestListing::Complete
     }
 }

@@ -1,0 +1,54 @@
+//! The notice of a folder on disk whose handle hides names with ':'. In:
+//! the state (the open folder and its report). Out: the notice, and a way
+//! to show the page the hidden manifests: the same folder chosen through an
+//! `<input webkitdirectory>`, whose listing has them (`tasks::see_hidden`).
+
+use super::state::AppState;
+use super::tasks;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub state: UseReducerHandle<AppState>,
+    pub notice: String,
+}
+
+#[function_component(HiddenNotice)]
+pub fn hidden_notice(props: &Props) -> Html {
+    let state = &props.state;
+    let hides = state
+        .report
+        .as_ref()
+        .is_some_and(|r| !r.orphans_are_certain());
+    let on_files = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let (Some(source), Some(report), Some(list)) =
+                (state.source.clone(), state.report.clone(), input.files())
+            else {
+                return;
+            };
+            tasks::see_hidden(
+                state.dispatcher(),
+                state.generation + 1,
+                source,
+                report,
+                list,
+            );
+        })
+    };
+    html! {
+        <div class="warning" role="status" id="notice">
+            <p>{ &props.notice }</p>
+            if hides {
+                <p>
+                    <label class="button" id="show-hidden" for="hidden-input">{ "Show them: choose this folder again…" }</label>
+                    <input id="hidden-input" type="file" webkitdirectory={true} multiple={true} hidden={true} onchange={on_files} />
+                    { " Its listing through that dialog shows every name. The browser then asks whether to “upload” the folder's files to this site: nothing leaves this computer, the page only reads the manifests." }
+                </p>
+            }
+        </div>
+    }
+}
