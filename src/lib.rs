@@ -5,7 +5,8 @@
 //! registry transfers. `core` is pure; `web`+`ui` are the browser app,
 //! `cli` the native driver of the same core.
 
-pub mod core;
+/// The pure core, its own crate (`core/`): no I/O, no browser, no runtime.
+pub use ollama_pack_core as core;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

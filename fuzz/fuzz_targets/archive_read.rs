@@ -6,7 +6,7 @@
 //! import would write stays inside the models folder.
 
 use libfuzzer_sys::fuzz_target;
-use ollama_pack::core::archive::read::{
+use ollama_pack_core::archive::read::{
     needed_blobs, plan_import, ArchiveReader, ArchiveVerifier, Choices, Existing, Placement,
     ReadOptions, Rename,
 };
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         ..ReadOptions::default()
     });
     let mut verifier = ArchiveVerifier::new();
-    let mut on = |ev: ollama_pack::core::archive::read::Event<'_>| {
+    let mut on = |ev: ollama_pack_core::archive::read::Event<'_>| {
         verifier.event(&ev);
         // What the unpacker asks the verifier after each event.
         if let Some(Placement::Manifest { rel, .. }) = verifier.placement() {
@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut manifests = manifests;
     for policy in [Existing::Refuse, Existing::Keep, Existing::Replace] {
-        let mut other = |_: &str| Some(ollama_pack::core::digest::Digest::of(b"{}"));
+        let mut other = |_: &str| Some(ollama_pack_core::digest::Digest::of(b"{}"));
         let plan = plan_import(&mut manifests, &mut other, &Choices::all(policy)).unwrap();
         let _ = needed_blobs(&manifests, &plan);
     }

@@ -7,7 +7,7 @@
 //! chunking changes nothing (same header or same error as one whole feed).
 
 use libfuzzer_sys::fuzz_target;
-use ollama_pack::core::gguf::{parse, GgufInfo, GgufParser, Progress};
+use ollama_pack_core::gguf::{parse, GgufInfo, GgufParser, Progress};
 
 fuzz_target!(|data: &[u8]| {
     let (plan, body) = ollama_pack_fuzz::split(data);

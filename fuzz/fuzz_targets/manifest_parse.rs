@@ -4,7 +4,7 @@
 //! with a parsed manifest. Never panics on any input.
 
 use libfuzzer_sys::fuzz_target;
-use ollama_pack::core::manifest::{Manifest, ModelConfig};
+use ollama_pack_core::manifest::{Manifest, ModelConfig};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(m) = Manifest::parse(data) {

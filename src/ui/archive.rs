@@ -8,7 +8,7 @@ use super::archive_task::{self, ArchiveRun};
 use super::import_choices::ImportControls;
 use super::state::AppState;
 use crate::core::archive::read::ArchiveReport;
-use crate::core::format::human_bytes;
+use crate::core::format::{fixed, human_bytes};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -25,8 +25,8 @@ fn progress(run: &ArchiveRun) -> Html {
     };
     html! {
         <div>
-            <progress id="archive-progress" max="100" value={format!("{percent:.1}")}></progress>
-            <p class="muted">{ format!("{} of {} read · {:.0} MB/s", human_bytes(run.read), human_bytes(run.size), run.speed() / 1e6) }</p>
+            <progress id="archive-progress" max="100" value={fixed(percent, 1)}></progress>
+            <p class="muted">{ format!("{} of {} read · {} MB/s", human_bytes(run.read), human_bytes(run.size), fixed(run.speed() / 1e6, 0)) }</p>
         </div>
     }
 }

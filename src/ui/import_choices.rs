@@ -10,7 +10,7 @@ use super::import_task::{self, ImportStatus};
 use super::state::AppState;
 use crate::core::archive::read::conflicts::{check_typed_names, find_conflicts, Conflict};
 use crate::core::archive::read::{Choices, Existing, Rename};
-use crate::core::format::human_bytes;
+use crate::core::format::{fixed, human_bytes};
 use crate::core::name::ModelName;
 use std::collections::BTreeMap;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -115,14 +115,17 @@ fn status(state: &AppState) -> Html {
         }) => {
             let rate = *read as f64 / ((last_ms - started_ms) / 1000.0).max(1e-3);
             let left = if rate > 0.0 && *read > 0 {
-                format!(" · {:.0} s left", size.saturating_sub(*read) as f64 / rate)
+                format!(
+                    " · {} s left",
+                    fixed(size.saturating_sub(*read) as f64 / rate, 0)
+                )
             } else {
                 String::new()
             };
             html! {
                 <div id="import-status">
                     <progress id="import-progress" max={size.max(&1).to_string()} value={read.to_string()}></progress>
-                    <p class="status">{ format!("Importing: {} of {} read · {:.0} MB/s{left}. Each blob is verified before it gets its name; manifests come last.", human_bytes(*read), human_bytes(*size), rate / 1e6) }</p>
+                    <p class="status">{ format!("Importing: {} of {} read · {} MB/s{left}. Each blob is verified before it gets its name; manifests come last.", human_bytes(*read), human_bytes(*size), fixed(rate / 1e6, 0)) }</p>
                 </div>
             }
         }

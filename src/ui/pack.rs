@@ -8,7 +8,7 @@ use super::pack_task::{self, PackRequest};
 use super::state::{Action, AppState};
 use crate::core::archive::choose::blob_problems;
 use crate::core::digest::Digest;
-use crate::core::format::human_bytes;
+use crate::core::format::{fixed, human_bytes};
 use crate::core::store::StoreReport;
 use crate::web::save::{has_save_picker, MEMORY_LIMIT};
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,14 +40,14 @@ fn progress(run: &PackRun) -> Html {
     };
     let left = run
         .seconds_left()
-        .map_or(String::new(), |s| format!(" · {s:.0} s left"));
+        .map_or(String::new(), |s| format!(" · {} s left", fixed(s, 0)));
     let current = run.current.as_ref().map(|(digest, size, done)| {
         html! { <p class="muted" id="pack-current">{ format!("Blob {} of {}: {} ({} of {})", run.blobs_done + 1, run.blobs, &digest[..19], human_bytes(*done), human_bytes(*size)) }</p> }
     });
     html! {
         <div id="pack-progress-box">
-            <progress id="pack-progress" max="100" value={format!("{percent:.1}")}></progress>
-            <p class="muted" id="pack-rate">{ format!("{} of {} · {:.0} MB/s{left}", human_bytes(run.tar_bytes), human_bytes(run.archive_size), run.speed() / 1e6) }</p>
+            <progress id="pack-progress" max="100" value={fixed(percent, 1)}></progress>
+            <p class="muted" id="pack-rate">{ format!("{} of {} · {} MB/s{left}", human_bytes(run.tar_bytes), human_bytes(run.archive_size), fixed(run.speed() / 1e6, 0)) }</p>
             { current.unwrap_or_default() }
         </div>
     }

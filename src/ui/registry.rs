@@ -13,7 +13,7 @@ use super::registry_run::{
     RegistryState, TransferOptions, TransferRun,
 };
 use super::state::AppState;
-use crate::core::format::human_bytes;
+use crate::core::format::{fixed, human_bytes};
 use crate::core::registry::RegistryRef;
 use crate::web::picker::BrowserSource;
 use crate::web::store_writer;
@@ -319,7 +319,7 @@ fn run_view(run: &TransferRun, busy: bool, cancel: Callback<MouseEvent>) -> Html
     };
     let left = run
         .seconds_left()
-        .map_or(String::new(), |s| format!(" · {s:.0} s left"));
+        .map_or(String::new(), |s| format!(" · {} s left", fixed(s, 0)));
     let verb = if run.kind == Kind::Push {
         "sent"
     } else {
@@ -329,8 +329,8 @@ fn run_view(run: &TransferRun, busy: bool, cancel: Callback<MouseEvent>) -> Html
         <div id="transfer" data-run={run.id.to_string()}>
             <p id="transfer-title">{ &run.title }</p>
             if run.kind != Kind::LookUp {
-                <progress id="transfer-progress" max="100" value={format!("{percent:.1}")}></progress>
-                <p class="muted" id="transfer-rate">{ format!("{} of {} · blob {} of {} · {} {verb} · {:.0} MB/s{left}", human_bytes(run.done_bytes), human_bytes(run.total_bytes), run.blobs_done.min(run.blobs), run.blobs, human_bytes(run.moved_bytes), run.speed() / 1e6) }</p>
+                <progress id="transfer-progress" max="100" value={fixed(percent, 1)}></progress>
+                <p class="muted" id="transfer-rate">{ format!("{} of {} · blob {} of {} · {} {verb} · {} MB/s{left}", human_bytes(run.done_bytes), human_bytes(run.total_bytes), run.blobs_done.min(run.blobs), run.blobs, human_bytes(run.moved_bytes), fixed(run.speed() / 1e6, 0)) }</p>
                 if !run.step.is_empty() { <p class="muted" id="transfer-step">{ &run.step }</p> }
             }
             if busy { <button id="transfer-cancel" onclick={cancel}>{ "Cancel" }</button> }

@@ -2,7 +2,7 @@
 //! orphaned, partial), every finding (missing, wrong size, unreadable), and
 //! a chart of disk use per model, unique vs shared.
 
-use crate::core::format::human_bytes;
+use crate::core::format::{fixed, human_bytes};
 use crate::core::store::StoreReport;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -88,8 +88,8 @@ fn chart(r: &StoreReport) -> Html {
             <div class="chart-row" {title}>
                 <span class="chart-label">{ &m.name }</span>
                 <span class="bar chart-bars">
-                    <span class="bar-unique" style={format!("width:{unique:.2}%")}></span>
-                    <span class="bar-shared" style={format!("width:{shared:.2}%")}></span>
+                    <span class="bar-unique" style={format!("width:{}%", fixed(unique, 2))}></span>
+                    <span class="bar-shared" style={format!("width:{}%", fixed(shared, 2))}></span>
                 </span>
                 <span class="chart-value">{ human_bytes(m.frees + m.shared_bytes) }</span>
             </div>
@@ -120,7 +120,7 @@ pub fn summary(props: &Props) -> Html {
             </div>
             { findings(r) }
             if !r.models.is_empty() { { chart(r) } }
-            if let Some(ms) = props.open_ms { <p class="muted" id="open-time">{ format!("Read in {ms:.0} ms.") }</p> }
+            if let Some(ms) = props.open_ms { <p class="muted" id="open-time">{ format!("Read in {} ms.", fixed(ms, 0)) }</p> }
         </section>
     }
 }

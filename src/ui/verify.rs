@@ -6,7 +6,7 @@
 use super::state::AppState;
 use super::verify_run::{RunState, VerifyRun};
 use super::verify_task::{self, VerifyRequest};
-use crate::core::format::human_bytes;
+use crate::core::format::{fixed, human_bytes};
 use crate::core::verify::Selection;
 use crate::web::hash_pool::default_pool_size;
 use web_sys::HtmlInputElement;
@@ -61,14 +61,14 @@ fn progress(run: &VerifyRun) -> Html {
     let speed = run.speed();
     let left = run
         .seconds_left()
-        .map_or(String::new(), |s| format!(" · {s:.0} s left"));
+        .map_or(String::new(), |s| format!(" · {} s left", fixed(s, 0)));
     html! {
         <div id="verify-progress-box">
-            <progress id="verify-progress" max="100" value={format!("{:.1}", percent(run.done_bytes(), run.total_bytes))}></progress>
-            <p class="muted" id="verify-rate">{ format!("{} of {} · {:.0} MB/s{left} · {} worker(s)", human_bytes(run.done_bytes()), human_bytes(run.total_bytes), speed / 1e6, run.workers) }</p>
+            <progress id="verify-progress" max="100" value={fixed(percent(run.done_bytes(), run.total_bytes), 1)}></progress>
+            <p class="muted" id="verify-rate">{ format!("{} of {} · {} MB/s{left} · {} worker(s)", human_bytes(run.done_bytes()), human_bytes(run.total_bytes), fixed(speed / 1e6, 0), run.workers) }</p>
             <ul class="in-flight">{ for run.in_flight.iter().map(|(job, done)| {
                 let check = &run.jobs[*job];
-                html! { <li><code>{ &check.digest.hex()[..12] }</code>{ " " }<progress max="100" value={format!("{:.1}", percent(*done, check.expected_size))}></progress>{ format!(" {}", human_bytes(check.expected_size)) }</li> }
+                html! { <li><code>{ &check.digest.hex()[..12] }</code>{ " " }<progress max="100" value={fixed(percent(*done, check.expected_size), 1)}></progress>{ format!(" {}", human_bytes(check.expected_size)) }</li> }
             }) }</ul>
         </div>
     }
