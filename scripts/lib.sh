@@ -50,6 +50,17 @@ ensure_apt() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# The CLI's Windows build check (scripts/test): the rustup target and
+# MinGW's C compiler (ring builds C).
+WINDOWS_TARGET=x86_64-pc-windows-gnu
+ensure_windows_target() {
+  rustup target list --installed | grep -x "$WINDOWS_TARGET" >/dev/null || {
+    log "rustup: adding target $WINDOWS_TARGET"
+    rustup target add "$WINDOWS_TARGET"
+  }
+  ensure_apt gcc-mingw-w64-x86-64
+}
+
 ensure_wasm_target() {
   have rustup || die "rustup not found: install Rust with rustup first"
   rustup target list --installed | grep -x "$WASM_TARGET" >/dev/null && return 0

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub fn run(dir: &Path, json: bool) -> ExitCode {
-    let label = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let label = crate::cli::folder::absolute(dir);
     let source = FsSource::new(&label);
     let report = match pollster::block_on(scan_store(&source, &label.to_string_lossy())) {
         Ok(report) => report,

@@ -1,6 +1,7 @@
 //! The native command line. In: arguments. Out: what each command prints
 //! and its exit code (0 done, 1 problems found, 2 could not run).
 
+mod folder;
 mod fs_source;
 mod gguf;
 mod inspect;

@@ -67,7 +67,7 @@ pub fn run(args: &Args) -> ExitCode {
 
 /// The model's report and manifest bytes; every blob must be present.
 fn local_model(dir: &Path, wanted: &str) -> Result<(ModelReport, Vec<u8>, PathBuf), Failure> {
-    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let root = crate::cli::folder::absolute(dir);
     let report = pollster::block_on(scan_store(&FsSource::new(&root), &root.to_string_lossy()))
         .map_err(|e| Failure::Run(format!("{}: {e}", dir.display())))?;
     let name = ModelName::parse(wanted).map_err(|e| Failure::Run(e.to_string()))?;

@@ -66,7 +66,7 @@ pub fn run(opts: &Options) -> ExitCode {
 
 fn verify(opts: &Options) -> Result<VerifyReport, String> {
     let dir = &opts.dir;
-    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let root = crate::cli::folder::absolute(dir);
     let source = FsSource::new(&root);
     let report = pollster::block_on(scan_store(&source, &root.to_string_lossy()))
         .map_err(|e| format!("{}: {e}", dir.display()))?;

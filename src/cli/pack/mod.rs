@@ -20,7 +20,6 @@ use crate::core::format::human_bytes;
 use crate::core::source::{join, StoreSource};
 use crate::core::store::blob_dir::BlobDir;
 use crate::core::store::scan_store;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -111,7 +110,7 @@ fn pack(opts: &Options) -> Result<usize, Failure> {
             dir.display()
         )));
     }
-    let root = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let root = crate::cli::folder::absolute(dir);
     let source = FsSource::new(&root);
     let report = pollster::block_on(scan_store(&source, &root.to_string_lossy()))
         .map_err(|e| Failure::Run(format!("{}: {e}", dir.display())))?;

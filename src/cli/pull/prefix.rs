@@ -18,7 +18,7 @@ use crate::core::digest::{Digest, DigestVerifier};
 use crate::core::registry::{BodyTarget, PartRecord, RequestId};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::os::unix::fs::FileExt;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -284,7 +284,7 @@ impl Hasher {
     /// rest from the file); after `finish`, to the end, then reports. Read
     /// errors are reported as the whole-file hash would report them.
     fn run(self) {
-        let file = match File::open(&self.path) {
+        let mut file = match File::open(&self.path) {
             Ok(f) => f,
             Err(e) => return self.fail_when_asked(e),
         };
@@ -310,7 +310,12 @@ impl Hasher {
                 }
                 Step::Read(from, to) => {
                     let chunk = &mut buf[..(to - from) as usize];
-                    if let Err(e) = file.read_exact_at(chunk, from) {
+                    // The hasher is the only reader of its handle: a seek and
+                    // a read (on every OS; no positioned-read extension).
+                    let read = file
+                        .seek(SeekFrom::Start(from))
+                        .and_then(|_| file.read_exact(chunk));
+                    if let Err(e) = read {
                         return self.fail_when_asked(e);
                     }
                     verifier.update(chunk);

@@ -20,12 +20,13 @@ fn setup(name: &str, data: &[u8]) -> (PathBuf, Digest) {
 
 /// Writes `range` of `data` into the partial file, as a body write would.
 fn land(dir: &Path, digest: &Digest, data: &[u8], range: std::ops::Range<usize>) {
-    let file = std::fs::OpenOptions::new()
+    use std::io::{Seek, SeekFrom, Write};
+    let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .open(partial_path(dir, digest));
-    file.unwrap()
-        .write_all_at(&data[range.clone()], range.start as u64)
+        .open(partial_path(dir, digest))
         .unwrap();
+    file.seek(SeekFrom::Start(range.start as u64)).unwrap();
+    file.write_all(&data[range]).unwrap();
 }
 
 fn verdict(rx: &mpsc::Receiver<Event>) -> (Digest, u64) {
