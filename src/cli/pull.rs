@@ -20,6 +20,7 @@ mod prefix;
 
 use crate::core::format::human_bytes;
 use crate::core::registry::auth_flow::AuthFailure;
+use crate::core::registry::pull::tuning::Link;
 use crate::core::registry::{Pull, PullError, PullOptions, PullSummary, RegistryRef};
 use common::{Failure, RegistryArgs};
 use drive::Driver;
@@ -89,45 +90,20 @@ fn report(args: &Args, summary: &PullSummary, root: &Path, secs: f64) -> String 
     )
 }
 
-/// Parts at once when the registry runs on this machine, where there is
-/// no latency to hide: 4 connections move the data as fast as 16. And one
-/// part per blob: the bytes then arrive in order, so the prefix hasher
-/// (`prefix.rs`) hashes each from memory as it is written, instead of
-/// reading back what parts ahead of it wrote (measured on 2 cores, 1 GiB:
-/// 1.38 s against 1.73 s in 4 parts of 32 MB).
-const LOCAL_CONCURRENCY: u16 = 4;
-
+/// The pull's options: the part plan and concurrency the core tunes for
+/// where the registry is, unless the user set them.
 fn options(args: &Args, reference: &RegistryRef) -> Result<PullOptions, Failure> {
-    let local = is_loopback(&reference.host);
     let mut opts = PullOptions {
         credentials: args.registry.credentials()?,
         ..PullOptions::default()
-    };
-    let concurrency = args.concurrency.or(local.then_some(LOCAL_CONCURRENCY));
-    if let Some(n) = concurrency {
-        opts.concurrency = usize::from(n);
     }
+    .tuned(
+        Link::from_cli_to(&reference.host),
+        args.part_size,
+        args.concurrency.map(usize::from),
+    );
     opts.retry.max_attempts = args.registry.attempts;
-    match args.part_size {
-        Some(size) => (opts.min_part_size, opts.max_part_size) = (size, size),
-        None if local => {
-            (opts.part_count, opts.min_part_size, opts.max_part_size) = (1, 1, u64::MAX);
-        }
-        None => {}
-    }
     Ok(opts)
-}
-
-/// `localhost`, `127.x.x.x` or `::1`, with or without a port.
-fn is_loopback(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(rest) => rest.split(']').next().unwrap_or(rest),
-        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Pulls into the models folder `dir`: the summary, the models folder and
@@ -192,7 +168,7 @@ fn failure(e: PullError) -> Failure {
 
 #[cfg(test)]
 mod tests {
-    use super::{failure, is_loopback, options, Args, Failure, PullError};
+    use super::{failure, options, Args, Failure, PullError};
     use crate::core::registry::RegistryRef;
     use clap::Parser;
 
@@ -237,26 +213,5 @@ mod tests {
         );
         let split = ["--part-size", "1000000000", "--concurrency", "2"];
         assert_eq!(plan("http://127.0.0.1:5000/a/b", &split, size), (5, 2));
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for host in [
-            "127.0.0.1:5000",
-            "127.1.2.3",
-            "localhost",
-            "LocalHost:80",
-            "[::1]:5000",
-        ] {
-            assert!(is_loopback(host), "{host}");
-        }
-        for host in [
-            "registry.ollama.ai",
-            "10.0.0.1:5000",
-            "[fe80::1]:5000",
-            "localhost.example",
-        ] {
-            assert!(!is_loopback(host), "{host}");
-        }
     }
 }

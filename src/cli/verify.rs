@@ -118,11 +118,11 @@ fn local(root: &Path, rel: &str) -> PathBuf {
         .fold(root.to_path_buf(), |p, part| p.join(part))
 }
 
-/// Hashes every blob the listing did not settle, largest first, on as many
-/// threads as there are cores (never more than blobs).
+/// Hashes every blob the listing did not settle, in the plan's hash order
+/// (largest first), on as many threads as there are cores (never more than
+/// blobs).
 fn hash_all(root: &Path, plan: &VerifyPlan) -> Vec<(Digest, Outcome)> {
-    let mut jobs: Vec<&BlobCheck> = plan.to_hash().collect();
-    jobs.sort_by_key(|c| std::cmp::Reverse(c.expected_size));
+    let jobs: Vec<&BlobCheck> = plan.hash_order();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(jobs.len());

@@ -14,6 +14,7 @@ use super::registry_run::{
     Ended, EngineEvent, Kind, PullRequest, PullTo, PushRequest, TransferRun,
 };
 use crate::core::registry::cors::{caddy_config, is_ollama_registry, registry_config};
+use crate::core::registry::pull::tuning::Link;
 use crate::core::registry::{PullOptions, PushOptions, RegistryRef};
 use crate::core::store::scan_store;
 use crate::web::dir_source::DirSource;
@@ -77,15 +78,6 @@ fn ended_early(emit: &Emit, id: u32, kind: Kind, title: String, ended: Ended) {
 
 /// Requests in flight when the user sets none (several blobs at once).
 /// Each blob comes in one part unless the user sets a part size — not
-/// Ollama's 16 parts of 100 MB and more: a browser opens at most 6
-/// connections to a host over HTTP/1.1 and carries every part over one
-/// connection with HTTP/2, so parts gain little here, while one stream per
-/// blob lets its worker hash it in order as it arrives (measured on a
-/// loopback registry, 1 GiB into OPFS: one part 133 MB/s, 4 parallel parts
-/// of 64 MB 95 MB/s, of 16 MB 91 MB/s). A dropped connection still resumes
-/// from the bytes already written.
-pub const PULL_PARALLEL: usize = 4;
-
 /// Looks up or pulls. `folder`: the models folder for `PullTo::Folder`.
 #[wasm_bindgen(js_name = registryPull)]
 pub fn registry_pull(
@@ -97,15 +89,11 @@ pub fn registry_pull(
     let reference =
         RegistryRef::parse(&request.reference).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let o = &request.options;
-    let mut opts = PullOptions {
+    let opts = PullOptions {
         credentials: o.credentials(),
         ..PullOptions::default()
-    };
-    match o.part_size {
-        Some(size) => (opts.min_part_size, opts.max_part_size) = (size, size),
-        None => (opts.part_count, opts.min_part_size, opts.max_part_size) = (1, 1, u64::MAX),
     }
-    opts.concurrency = o.parallel.unwrap_or(PULL_PARALLEL).max(1);
+    .tuned(Link::Browser, o.part_size, o.parallel);
     let emit = emitter(on_event);
     let cancel = cancel_flag(request.id);
     let id = request.id;

@@ -45,7 +45,7 @@ pub fn start(state: &UseReducerHandle<AppState>, request: VerifyRequest) {
         } else {
             request.selection.models.join(", ")
         };
-        let checks: Vec<BlobCheck> = plan.to_hash().cloned().collect();
+        let checks: Vec<BlobCheck> = plan.hash_order().into_iter().cloned().collect();
         let (mut files, mut unreadable) = (Vec::new(), Vec::new());
         for (job, check) in checks.iter().enumerate() {
             match source.blob_file(&check.path).await {

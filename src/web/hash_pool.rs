@@ -1,7 +1,7 @@
 //! A pool of verify Web Workers. In: numbered [`BlobFile`]s to hash and a
 //! callback. Out: [`PoolEvent`]s — progress, a digest or a failure per file,
-//! then `Finished` — while each worker takes the largest file left as it
-//! frees up.
+//! then `Finished` — while each worker takes the next file as it frees up
+//! (the jobs come in the plan's hash order: largest first).
 //! `cancel` stops every worker at once.
 
 use super::js::{prop, prop_string, WebError};
@@ -69,18 +69,6 @@ pub fn default_pool_size() -> usize {
         .map(|w| w.navigator().hardware_concurrency() as usize)
         .unwrap_or(1)
         .clamp(1, 16)
-}
-
-/// Takes the largest file left (as the CLI does): with several workers the
-/// last to finish are small ones, so no worker idles long at the end.
-fn largest(queue: &mut VecDeque<(usize, BlobFile)>) -> Option<(usize, BlobFile)> {
-    let mut at = 0;
-    for (i, (_, blob)) in queue.iter().enumerate() {
-        if blob.file.size() > queue[at].1.file.size() {
-            at = i;
-        }
-    }
-    queue.remove(at)
 }
 
 impl HashPool {
@@ -153,7 +141,8 @@ impl HashPool {
             if inner.stopped {
                 return;
             }
-            largest(&mut inner.queue)
+            // Jobs come in the plan's hash order (largest first).
+            inner.queue.pop_front()
         };
         let Some((job, blob)) = job else { return };
         let message = Object::new();

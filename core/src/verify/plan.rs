@@ -145,6 +145,15 @@ impl VerifyPlan {
         self.checks.iter().filter(|c| c.settled().is_none())
     }
 
+    /// The blobs to hash in the order to hash them: largest first (plan
+    /// order among equals), so that with several workers the last to
+    /// finish are small ones and no worker idles long at the end.
+    pub fn hash_order(&self) -> Vec<&BlobCheck> {
+        let mut jobs: Vec<&BlobCheck> = self.to_hash().collect();
+        jobs.sort_by_key(|c| std::cmp::Reverse(c.expected_size));
+        jobs
+    }
+
     /// Bytes the driver will read: the sum of [`Self::to_hash`] sizes.
     pub fn bytes_to_hash(&self) -> u64 {
         self.to_hash().map(|c| c.expected_size).sum()

@@ -500,3 +500,20 @@ fn json_has_the_documented_shape() {
         assert!(v["totals"].get(key).is_some(), "totals.{key}");
     }
 }
+
+#[test]
+fn blobs_are_hashed_largest_first_each_once() {
+    let f = fixture();
+    let plan = plan_for(&f.store, &[], true).expect("plan");
+    let order = plan.hash_order();
+    let sizes: Vec<u64> = order.iter().map(|c| c.expected_size).collect();
+    assert!(
+        sizes.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {sizes:?}"
+    );
+    let mut digests: Vec<&Digest> = order.iter().map(|c| &c.digest).collect();
+    assert_eq!(digests.len(), plan.to_hash().count(), "every blob to hash");
+    digests.sort();
+    digests.dedup();
+    assert_eq!(digests.len(), plan.to_hash().count(), "each once");
+}

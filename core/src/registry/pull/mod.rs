@@ -13,6 +13,7 @@ mod machine;
 pub mod parts;
 #[cfg(test)]
 mod tests;
+pub mod tuning;
 
 pub use machine::Pull;
 pub use parts::PartRecord;
