@@ -20,7 +20,7 @@
 use super::js::{call, call_method, resolve};
 use crate::core::digest::DigestVerifier;
 #[cfg(feature = "registry-module")]
-use crate::core::registry::pull::in_order::InOrder;
+use crate::core::registry::pull::prefix::{PrefixHash, Step};
 use js_sys::{ArrayBuffer, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -234,7 +234,7 @@ impl Sha256Stream {
 #[cfg(feature = "registry-module")]
 #[wasm_bindgen]
 pub struct StreamVerifier {
-    order: InOrder<Uint8Array>,
+    order: PrefixHash<Uint8Array>,
     hasher: DigestVerifier,
     buffer: Vec<u8>,
 }
@@ -242,12 +242,12 @@ pub struct StreamVerifier {
 #[cfg(feature = "registry-module")]
 #[wasm_bindgen]
 impl StreamVerifier {
-    /// Holds at most `budget` bytes of chunks that arrive ahead of the
+    /// Holds chunks that arrive at most `budget` bytes ahead of the
     /// in-order prefix.
     #[wasm_bindgen(constructor)]
     pub fn new(budget: f64) -> Self {
         Self {
-            order: InOrder::new(budget as u64),
+            order: PrefixHash::new(budget as u64),
             hasher: DigestVerifier::new(),
             buffer: Vec::new(),
         }
@@ -256,11 +256,15 @@ impl StreamVerifier {
     /// The chunk written at `offset` of the partial file.
     pub fn add(&mut self, offset: f64, chunk: Uint8Array) {
         let len = u64::from(chunk.length());
-        for ready in self.order.push(offset as u64, len, chunk) {
+        self.order.written(offset as u64, len, chunk);
+        // Never read back here: what is not held is hashed from the file
+        // once it is complete (`finish_stream`).
+        while let Step::Held(ready) = self.order.next(self.order.hashed(), 0) {
             let n = ready.length() as usize;
             self.buffer.resize(n, 0);
             ready.copy_to(&mut self.buffer[..n]);
             self.hasher.update(&self.buffer[..n]);
+            self.order.hashed_to(self.hasher.bytes());
         }
         if self.order.is_broken() {
             self.hasher = DigestVerifier::new();

@@ -15,8 +15,9 @@
 use super::buffers::Buffers;
 use super::net::{partial_path, Event};
 use crate::core::digest::{Digest, DigestVerifier};
+use crate::core::registry::pull::prefix::{PrefixHash, Step};
 use crate::core::registry::{BodyTarget, PartRecord, RequestId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -38,24 +39,23 @@ pub struct Prefix {
     /// Bytes ahead of a hasher kept in memory ([`WINDOW`]; tests change it).
     window: u64,
     hashers: HashMap<Digest, Arc<Shared>>,
+    /// Their threads, joined when a hasher is stopped: its file handle is
+    /// then closed before the driver deletes or re-creates the file (on
+    /// Windows a file deleted while open keeps its name until closed).
+    threads: HashMap<Digest, std::thread::JoinHandle<()>>,
     /// Body writes under way: blob and the offset of the next byte.
     writes: HashMap<RequestId, (Digest, u64)>,
 }
 
-#[derive(Default)]
 struct Shared {
     state: Mutex<State>,
     wake: Condvar,
 }
 
-#[derive(Default)]
+/// One blob's hashing state: the core's prefix (what is written, held and
+/// hashed) and what the driver said of the blob.
 struct State {
-    /// Written ranges, start → end, disjoint and merged.
-    written: BTreeMap<u64, u64>,
-    hashed: u64,
-    /// Written bytes not yet hashed, by offset: within `window` of `hashed`.
-    held: BTreeMap<u64, Vec<u8>>,
-    window: u64,
+    prefix: PrefixHash<Vec<u8>>,
     size: u64,
     /// `Verify` came: every byte is written; hash to the end and report.
     finish: bool,
@@ -64,75 +64,15 @@ struct State {
 }
 
 impl State {
-    /// The end of the written range that starts at 0.
-    fn frontier(&self) -> u64 {
-        self.written.get(&0).copied().unwrap_or(0)
-    }
-
-    fn overlaps(&self, start: u64, end: u64) -> bool {
-        start < self.hashed
-            || self
-                .written
-                .range(..end)
-                .next_back()
-                .is_some_and(|(_, e)| *e > start)
-    }
-
-    fn mark(&mut self, mut start: u64, mut end: u64) {
-        if start >= end {
-            return;
+    /// How far the hasher may go: the written prefix, or everything once
+    /// `Verify` came.
+    fn limit(&self) -> u64 {
+        if self.finish {
+            self.size
+        } else {
+            self.prefix.frontier()
         }
-        // Merge with every range that touches start..end.
-        let touching: Vec<(u64, u64)> = self
-            .written
-            .range(..=end)
-            .filter(|(_, e)| **e >= start)
-            .map(|(s, e)| (*s, *e))
-            .collect();
-        for (s, e) in touching {
-            self.written.remove(&s);
-            start = start.min(s);
-            end = end.max(e);
-        }
-        self.written.insert(start, end);
     }
-
-    /// Keeps `bytes`, written at `start`, for the hasher when they end
-    /// within `window` of what it has hashed; else hands them back.
-    fn hold(&mut self, start: u64, bytes: Vec<u8>) -> Option<Vec<u8>> {
-        let end = start + bytes.len() as u64;
-        if start >= self.hashed && end <= self.hashed + self.window && !bytes.is_empty() {
-            self.held.insert(start, bytes);
-            return None;
-        }
-        Some(bytes)
-    }
-
-    /// The next step for the hasher from `hashed` up to `limit`: the held
-    /// bytes that start there, or the range to read from the file (up to
-    /// the next held bytes).
-    fn next_step(&mut self, limit: u64) -> Step {
-        let from = self.hashed;
-        if let Some(bytes) = self.held.remove(&from) {
-            return Step::Held(bytes);
-        }
-        let next_held = self.held.range(from..).next().map_or(u64::MAX, |(s, _)| *s);
-        Step::Read(from, limit.min(from + CHUNK).min(next_held))
-    }
-
-    /// `0..to` is hashed: held bytes that start before `to` are done with.
-    fn hashed_to(&mut self, to: u64) -> Vec<Vec<u8>> {
-        self.hashed = to;
-        let later = self.held.split_off(&to);
-        std::mem::replace(&mut self.held, later)
-            .into_values()
-            .collect()
-    }
-}
-
-enum Step {
-    Held(Vec<u8>),
-    Read(u64, u64),
 }
 
 impl Shared {
@@ -149,6 +89,7 @@ impl Prefix {
             buffers,
             window: WINDOW,
             hashers: HashMap::new(),
+            threads: HashMap::new(),
             writes: HashMap::new(),
         }
     }
@@ -157,15 +98,19 @@ impl Prefix {
     /// bytes the resumed part records say are there.
     pub fn open(&mut self, digest: &Digest, size: u64, resumed: &[PartRecord]) {
         self.forget(digest);
-        let shared = Arc::new(Shared::default());
-        {
-            let mut s = shared.lock();
-            s.size = size;
-            s.window = self.window;
-            for r in resumed {
-                s.mark(r.offset, r.frontier());
-            }
+        let mut prefix = PrefixHash::new(self.window);
+        for r in resumed {
+            prefix.mark(r.offset, r.frontier());
         }
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                prefix,
+                size,
+                finish: false,
+                stop: false,
+            }),
+            wake: Condvar::new(),
+        });
         let path = partial_path(&self.blobs, digest);
         let hasher = Hasher {
             shared: shared.clone(),
@@ -174,8 +119,9 @@ impl Prefix {
             tx: self.tx.clone(),
             buffers: self.buffers.clone(),
         };
-        std::thread::spawn(move || hasher.run());
+        let thread = std::thread::spawn(move || hasher.run());
         self.hashers.insert(digest.clone(), shared);
+        self.threads.insert(digest.clone(), thread);
     }
 
     /// A part record was saved: its completed bytes are in the file.
@@ -196,7 +142,7 @@ impl Prefix {
         let overlap = self
             .hashers
             .get(digest)
-            .is_some_and(|h| h.lock().overlaps(*offset, offset + len));
+            .is_some_and(|h| !h.lock().prefix.expect(*offset, *len));
         if overlap {
             self.forget(digest);
         }
@@ -213,14 +159,18 @@ impl Prefix {
         let Some(shared) = self.hashers.get(digest) else {
             return self.buffers.give(bytes);
         };
-        let spare = {
+        let (spare, broken) = {
             let mut s = shared.lock();
-            s.mark(start, start + bytes.len() as u64);
-            s.hold(start, bytes)
+            let spare = s.prefix.written(start, bytes.len() as u64, bytes);
+            (spare, s.prefix.is_broken())
         };
         shared.wake.notify_all();
         if let Some(bytes) = spare {
             self.buffers.give(bytes);
+        }
+        if broken {
+            let digest = digest.clone();
+            self.forget(&digest);
         }
     }
 
@@ -240,6 +190,8 @@ impl Prefix {
         let Some(shared) = self.hashers.remove(digest) else {
             return false;
         };
+        // It closes its file before it reports.
+        self.threads.remove(digest);
         shared.lock().finish = true;
         shared.wake.notify_all();
         true
@@ -251,11 +203,15 @@ impl Prefix {
             shared.lock().stop = true;
             shared.wake.notify_all();
         }
+        // It stops within one read.
+        if let Some(thread) = self.threads.remove(digest) {
+            let _ = thread.join();
+        }
     }
 
     fn mark(&mut self, digest: &Digest, start: u64, end: u64) {
         if let Some(shared) = self.hashers.get(digest) {
-            shared.lock().mark(start, end);
+            shared.lock().prefix.mark(start, end);
             shared.wake.notify_all();
         }
     }
@@ -295,6 +251,7 @@ impl Hasher {
                 Next::Step(step) => step,
                 Next::Stop => return,
                 Next::Done => {
+                    drop(file);
                     let bytes = verifier.bytes();
                     let verdict = Ok((verifier.finish(), bytes));
                     let _ = self.tx.send(Event::Verified(self.digest, verdict));
@@ -308,7 +265,8 @@ impl Hasher {
                     self.buffers.give(bytes);
                     to
                 }
-                Step::Read(from, to) => {
+                Step::Wait => unreachable!("next() waits"),
+                Step::Read { from, to } => {
                     let chunk = &mut buf[..(to - from) as usize];
                     // The hasher is the only reader of its handle: a seek and
                     // a read (on every OS; no positioned-read extension).
@@ -322,7 +280,7 @@ impl Hasher {
                     to
                 }
             };
-            let done = self.shared.lock().hashed_to(to);
+            let done = self.shared.lock().prefix.hashed_to(to);
             for bytes in done {
                 self.buffers.give(bytes);
             }
@@ -337,12 +295,11 @@ impl Hasher {
             if s.stop {
                 return Next::Stop;
             }
-            let limit = if s.finish { s.size } else { s.frontier() };
-            if s.hashed < limit {
-                return Next::Step(s.next_step(limit));
-            }
-            if s.finish {
-                return Next::Done;
+            let limit = s.limit();
+            match s.prefix.next(limit, CHUNK) {
+                Step::Wait if s.finish && s.prefix.hashed() >= s.size => return Next::Done,
+                Step::Wait => {}
+                step => return Next::Step(step),
             }
             s = self.shared.wake.wait(s).unwrap_or_else(|e| e.into_inner());
         }
@@ -359,7 +316,7 @@ impl Hasher {
 }
 
 enum Next {
-    Step(Step),
+    Step(Step<Vec<u8>>),
     Stop,
     Done,
 }

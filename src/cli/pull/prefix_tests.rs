@@ -73,13 +73,13 @@ fn parts_landing_out_of_order_hash_to_the_blob() {
     // Everything was hashed while "downloading", before Verify.
     let shared = p.hashers.get(&digest).unwrap().clone();
     for _ in 0..1000 {
-        if shared.lock().hashed == data.len() as u64 {
+        if shared.lock().prefix.hashed() == data.len() as u64 {
             break;
         }
         std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(
-        shared.lock().hashed,
+        shared.lock().prefix.hashed(),
         data.len() as u64,
         "hashed before Verify"
     );
@@ -137,55 +137,4 @@ fn bytes_handed_over_are_hashed_from_memory() {
     assert!(p.verify(&digest), "the prefix hasher answers");
     assert_eq!(verdict(&rx), (digest, data.len() as u64));
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[test]
-fn only_bytes_within_the_window_ahead_are_held() {
-    let mut s = State {
-        window: 100,
-        ..State::default()
-    };
-    assert!(s.hold(0, vec![1; 60]).is_none());
-    assert!(s.hold(80, vec![2; 30]).is_some(), "ends beyond 0 + 100");
-    assert!(s.hold(70, vec![3; 30]).is_none(), "ends at 100");
-    assert!(s.hold(60, Vec::new()).is_some(), "nothing to hold");
-    assert!(matches!(s.next_step(200), Step::Held(b) if b == vec![1; 60]));
-    assert!(s.hashed_to(60).is_empty());
-    assert!(
-        matches!(s.next_step(200), Step::Read(60, 70)),
-        "read up to the next held bytes"
-    );
-    let done = s.hashed_to(75);
-    assert_eq!(done, vec![vec![3; 30]], "read past: no longer needed");
-    assert!(s.hold(74, vec![4; 10]).is_some(), "already hashed");
-    assert!(matches!(s.next_step(90), Step::Read(75, 90)));
-}
-
-#[test]
-fn ranges_merge_and_the_frontier_follows_the_start() {
-    let mut s = State::default();
-    s.mark(10, 20);
-    assert_eq!(s.frontier(), 0);
-    s.mark(0, 5);
-    s.mark(30, 40);
-    assert_eq!(s.frontier(), 5);
-    s.mark(5, 10);
-    assert_eq!(s.frontier(), 20);
-    s.mark(15, 35);
-    assert_eq!(s.frontier(), 40);
-    assert_eq!(s.written.len(), 1);
-}
-
-#[test]
-fn a_write_over_marked_or_hashed_bytes_overlaps() {
-    let mut s = State::default();
-    s.mark(0, 100);
-    s.mark(200, 300);
-    s.hashed = 50;
-    assert!(!s.overlaps(100, 200), "the gap between two ranges is free");
-    assert!(s.overlaps(99, 150));
-    assert!(s.overlaps(250, 260));
-    assert!(s.overlaps(150, 201));
-    assert!(!s.overlaps(300, 400));
-    assert!(s.overlaps(0, 10), "hashed bytes");
 }

@@ -8,9 +8,9 @@
 //!
 //! [`Exchange`]: super::http::Exchange
 
-pub mod in_order;
 mod machine;
 pub mod parts;
+pub mod prefix;
 #[cfg(test)]
 mod tests;
 pub mod tuning;
