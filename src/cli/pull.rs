@@ -115,7 +115,7 @@ fn pull(args: &Args, dir: &Path) -> Result<(PullSummary, PathBuf, f64), Failure>
     let root = files::models_root(dir)?;
     let mut driver = Driver::new(root, args.registry.stall())?;
     let mut machine = Pull::new(reference, opts);
-    common::catch_ctrl_c();
+    crate::cli::interrupt::catch();
     loop {
         while let Some(action) = machine.poll_action() {
             match driver.act(&mut machine, action) {
@@ -134,7 +134,7 @@ fn pull(args: &Args, dir: &Path) -> Result<(PullSummary, PathBuf, f64), Failure>
                 }
             }
         }
-        if common::interrupted() {
+        if crate::cli::interrupt::interrupted() {
             machine.cancel();
             continue;
         }

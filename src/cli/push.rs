@@ -123,8 +123,8 @@ fn push(args: &Args) -> Result<PushSummary, Failure> {
     let (model, manifest, blobs) = local_model(&args.dir, &args.model)?;
     let mut net = Net::new(blobs, args.registry.stall()).map_err(Failure::Run)?;
     let mut machine = Push::new(reference, manifest, opts).map_err(failure)?;
-    common::catch_ctrl_c();
-    let bar = common::progress_bar();
+    crate::cli::interrupt::catch();
+    let bar = crate::cli::progress::bar(0);
     bar.set_length(model.size);
     loop {
         while let Some(action) = machine.poll_action() {
@@ -142,7 +142,7 @@ fn push(args: &Args) -> Result<PushSummary, Failure> {
                 }
             }
         }
-        if common::interrupted() {
+        if crate::cli::interrupt::interrupted() {
             machine.cancel();
             continue;
         }
@@ -154,7 +154,7 @@ fn push(args: &Args) -> Result<PushSummary, Failure> {
         let p = machine.progress();
         let sent = net.sent.load(Ordering::Relaxed).min(p.total_bytes);
         bar.set_position(p.done_bytes.max(sent));
-        bar.set_message(format!("{}/{} blobs", p.blobs_done, p.blobs));
+        crate::cli::progress::say(&bar, format!("{}/{} blobs", p.blobs_done, p.blobs));
     }
 }
 

@@ -24,16 +24,8 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 use target::Target;
-
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Ctrl-C was pressed (checked between chunks).
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
 
 pub struct Options {
     pub archive: PathBuf,
@@ -49,7 +41,7 @@ enum Failure {
 }
 
 pub fn run(opts: &Options) -> ExitCode {
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    super::interrupt::catch();
     match unpack(opts) {
         Ok(skipped) => ExitCode::from(u8::from(skipped)),
         Err(failure) => {

@@ -16,10 +16,10 @@ use crate::core::source::{join, StoreSource};
 use crate::core::store::blob_dir::BlobDir;
 use crate::core::store::{scan_store, StoreReport};
 use crate::core::verify::{BlobCheck, Outcome, QuickMemory, Selection, VerifyPlan, VerifyReport};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -126,7 +126,14 @@ fn hash_all(root: &Path, plan: &VerifyPlan) -> Vec<(Digest, Outcome)> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(jobs.len());
-    let bar = progress_bar(plan.bytes_to_hash(), jobs.len());
+    let bar = match jobs.len() {
+        0 => indicatif::ProgressBar::hidden(),
+        n => {
+            let bar = super::progress::bar(plan.bytes_to_hash());
+            super::progress::say(&bar, format!("0/{n} blobs"));
+            bar
+        }
+    };
     let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel();
     std::thread::scope(|scope| {
@@ -137,7 +144,7 @@ fn hash_all(root: &Path, plan: &VerifyPlan) -> Vec<(Digest, Outcome)> {
                 while let Some(check) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let outcome = hash_file(&local(root, &check.path), check, &mut buf, bar);
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    bar.set_message(format!("{finished}/{} blobs", jobs.len()));
+                    super::progress::say(bar, format!("{finished}/{} blobs", jobs.len()));
                     // The receiver outlives the scope, so this cannot fail.
                     let _ = tx.send((check.digest.clone(), outcome));
                 }
@@ -170,23 +177,6 @@ fn hash_file(path: &Path, check: &BlobCheck, buf: &mut [u8], bar: &ProgressBar) 
             Err(e) => return unreadable(e),
         }
     }
-}
-
-/// Bytes done, MB/s and time left on a terminal; nothing when stderr is
-/// not one (piped, redirected, CI).
-fn progress_bar(total: u64, blobs: usize) -> ProgressBar {
-    if !io::stderr().is_terminal() || blobs == 0 {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template(
-        "{bar:30} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec}, {eta} left, {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(style);
-    bar.set_message(format!("0/{blobs} blobs"));
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 /// An earlier run's memory; a file that is not there or not readable is

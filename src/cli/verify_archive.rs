@@ -12,10 +12,9 @@ use crate::core::archive::read::{
     ArchiveReader, ArchiveReport, ArchiveVerifier, Event, ReadError, ReadOptions, VerifiedManifest,
 };
 use crate::core::format::human_bytes;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, Read};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -62,7 +61,8 @@ pub fn stream(
             }
         }
     };
-    let bar = progress_bar(size);
+    super::interrupt::catch();
+    let bar = super::progress::bar(size);
     let started = Instant::now();
     let mut buf = vec![0u8; CHUNK];
     let mut error: Option<ReadError> = None;
@@ -78,7 +78,7 @@ pub fn stream(
             error = Some(e);
             break;
         }
-        if super::unpack::interrupted() {
+        if super::interrupt::interrupted() {
             failed
                 .borrow_mut()
                 .get_or_insert_with(|| "interrupted".into());
@@ -101,20 +101,6 @@ pub fn stream(
         input_bytes: reader.input_bytes(),
         elapsed: started.elapsed(),
     })
-}
-
-fn progress_bar(total: u64) -> ProgressBar {
-    if !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template(
-        "{bar:30} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec}, {eta} left",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 pub fn run(path: &Path, json: bool) -> ExitCode {

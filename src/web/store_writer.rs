@@ -87,7 +87,7 @@ impl TempBlob {
         final_name: &str,
     ) -> Result<Self, WebError> {
         let blobs = dir(models, "blobs", true).await?;
-        let temp_name = format!("{final_name}.ollama-pack.tmp");
+        let temp_name = format!("{final_name}{}", crate::core::store::blob_dir::TEMP_SUFFIX);
         let (file, stream) = writable(&blobs, &temp_name).await?;
         Ok(Self {
             blobs,

@@ -6,6 +6,10 @@ use crate::digest::Digest;
 use crate::source::{Entry, EntryKind};
 use std::collections::BTreeMap;
 
+/// What ollama-pack adds to a blob's file name while it writes it (the
+/// file gets its `sha256-<hex>` name once its digest was verified).
+pub const TEMP_SUFFIX: &str = ".ollama-pack.tmp";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlobFile {
     pub size: u64,
@@ -15,8 +19,10 @@ pub struct BlobFile {
 #[derive(Debug, Clone, Default)]
 pub struct BlobDir {
     pub blobs: BTreeMap<Digest, BlobFile>,
-    /// (file name, size) of unfinished downloads.
-    pub partial: Vec<(String, u64)>,
+    /// Unfinished downloads and writes, by file name: Ollama's (`-partial`,
+    /// `-partial-N`, `.tmp`) and ours (`.ollama-pack.tmp`, and a browser's
+    /// `.crswap` of either).
+    pub partial: Vec<(String, BlobFile)>,
     /// (file name, why) of anything else.
     pub unexpected: Vec<(String, &'static str)>,
     /// Bytes of every regular file in the folder.
@@ -42,11 +48,13 @@ fn classify(name: &str) -> BlobName {
     };
     let (hex, suffix) = rest.split_at(rest.len().min(64));
     let is_hex = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    let suffix = suffix.strip_suffix(".crswap").unwrap_or(suffix);
     let is_partial = suffix == "-partial"
         || suffix
             .strip_prefix("-partial-")
             .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty())
-        || suffix == ".tmp";
+        || suffix == ".tmp"
+        || suffix == TEMP_SUFFIX;
     if is_hex && is_partial {
         BlobName::Partial
     } else {
@@ -78,7 +86,13 @@ impl BlobDir {
                         },
                     );
                 }
-                BlobName::Partial => dir.partial.push((e.name, e.size)),
+                BlobName::Partial => dir.partial.push((
+                    e.name,
+                    BlobFile {
+                        size: e.size,
+                        modified_ms: e.modified_ms,
+                    },
+                )),
                 BlobName::Legacy => dir.unexpected.push((
                     e.name,
                     "legacy name sha256:<hex>; Ollama renames it to sha256-<hex> when it starts",
@@ -86,7 +100,7 @@ impl BlobDir {
                 BlobName::Unexpected(why) => dir.unexpected.push((e.name, why)),
             }
         }
-        dir.partial.sort();
+        dir.partial.sort_by(|a, b| a.0.cmp(&b.0));
         dir.unexpected.sort();
         dir
     }
@@ -113,6 +127,9 @@ mod tests {
             file(&format!("sha256-{hex}-partial"), 4),
             file(&format!("sha256-{hex}-partial-0"), 1),
             file(&format!("sha256-{hex}.tmp"), 2),
+            file(&format!("sha256-{hex}.ollama-pack.tmp"), 5),
+            file(&format!("sha256-{hex}.ollama-pack.tmp.crswap"), 6),
+            file(&format!("sha256-{hex}.other"), 7),
             file(&format!("sha256:{hex}"), 10),
             file(&format!("sha256-{hex}-partial-x"), 1),
             file(".DS_Store", 3),
@@ -124,9 +141,9 @@ mod tests {
             },
         ]);
         assert_eq!(dir.blobs.len(), 1);
-        assert_eq!(dir.partial.len(), 3);
-        assert_eq!(dir.unexpected.len(), 4);
-        assert_eq!(dir.disk_bytes, 10 + 4 + 1 + 2 + 10 + 1 + 3);
+        assert_eq!(dir.partial.len(), 5, "Ollama's and ours");
+        assert_eq!(dir.unexpected.len(), 5);
+        assert_eq!(dir.disk_bytes, 10 + 4 + 1 + 2 + 5 + 6 + 7 + 10 + 1 + 3);
         assert!(dir
             .unexpected
             .iter()

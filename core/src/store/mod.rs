@@ -5,7 +5,9 @@
 
 pub mod blob_dir;
 pub mod layout;
+pub mod prune;
 pub mod reads;
+pub mod removal;
 pub mod report;
 pub mod scan;
 pub mod walk;

@@ -246,7 +246,7 @@ impl Context<'_> {
                 .iter()
                 .map(|(n, _)| format!("blobs/{n}"))
                 .collect(),
-            partial_bytes: dir.partial.iter().map(|(_, s)| s).sum(),
+            partial_bytes: dir.partial.iter().map(|(_, f)| f.size).sum(),
             missing: missing(reports),
             size_mismatch: mismatches(reports),
         }

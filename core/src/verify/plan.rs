@@ -194,7 +194,7 @@ fn matches(model: &ModelReport, typed: &str) -> bool {
 }
 
 /// The models named (all when none are), in store order, each once.
-fn choose<'a>(
+pub(crate) fn choose<'a>(
     models: &'a [ModelReport],
     wanted: &[String],
 ) -> Result<Vec<&'a ModelReport>, PlanError> {

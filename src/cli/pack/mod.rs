@@ -22,12 +22,8 @@ use crate::core::store::blob_dir::BlobDir;
 use crate::core::store::scan_store;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use target::Target;
-
-/// Set by Ctrl-C; the pipeline stops between chunks.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub struct Options {
     pub dir: PathBuf,
@@ -147,7 +143,7 @@ fn pack(opts: &Options) -> Result<usize, Failure> {
             ""
         },
     );
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    crate::cli::interrupt::catch();
     let skipped = plan.skipped().len();
     let started = Instant::now();
     let writer = ArchiveWriter::new(plan, WriteOptions { gzip: opts.gzip })?;

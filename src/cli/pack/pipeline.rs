@@ -5,15 +5,13 @@
 //! [`Failure`] that stopped it (a bad blob: as soon as its last byte is
 //! hashed).
 
-use super::{local, Failure, INTERRUPTED};
+use super::{local, Failure};
 use crate::core::archive::{ArchiveWriter, PlannedBlob, Progress};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use std::fs::File;
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::time::Duration;
 
 /// Bytes read from a blob at a time.
 const CHUNK: usize = 4 << 20;
@@ -44,7 +42,7 @@ pub(super) fn stream(
     mut w: ArchiveWriter,
     out: &mut (dyn Write + Send),
 ) -> Result<Progress, Failure> {
-    let bar = progress_bar(w.plan().archive_size());
+    let bar = crate::cli::progress::bar(w.plan().archive_size());
     let blobs = w.plan().blobs().to_vec();
     let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
     for _ in 0..BUFFERS {
@@ -153,10 +151,10 @@ fn feed(
     let count = w.plan().blobs().len();
     while let Some(i) = w.next_blob() {
         let short = w.plan().blobs()[i].digest.short_id().to_string();
-        bar.set_message(format!("blob {}/{count} {short}", i + 1));
+        crate::cli::progress::say(bar, format!("blob {}/{count} {short}", i + 1));
         send(Out::Bytes(w.begin_blob(i)?))?;
         loop {
-            if INTERRUPTED.load(Ordering::SeqCst) {
+            if crate::cli::interrupt::interrupted() {
                 return Err(Failure::Interrupted);
             }
             match data.recv() {
@@ -180,20 +178,4 @@ fn feed(
         send(Out::Bytes(w.end_blob()?))?;
     }
     send(Out::Bytes(w.finish()?))
-}
-
-/// Bytes done, MB/s and time left on a terminal; nothing when stderr is
-/// not one (piped, redirected, CI).
-fn progress_bar(total: u64) -> ProgressBar {
-    if !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template(
-        "{bar:30} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec}, {eta} left, {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }

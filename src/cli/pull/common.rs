@@ -3,10 +3,7 @@
 //! progress bar, and exit codes.
 
 use crate::core::registry::Credentials;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{self, IsTerminal};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub const PASSWORD_VAR: &str = "OLLAMA_PACK_PASSWORD";
@@ -77,31 +74,4 @@ impl Failure {
             Failure::Reported(code) => Failure::Reported(code),
         }
     }
-}
-
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Ctrl-C sets a flag the command polls (the first press; a second one
-/// kills as usual once the handler is gone).
-pub fn catch_ctrl_c() {
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
-}
-
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
-
-/// Bytes, MB/s and time left on a terminal; nothing when stderr is not one.
-pub fn progress_bar() -> ProgressBar {
-    if !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template(
-        "{bar:30} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec}, {eta} left, {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }

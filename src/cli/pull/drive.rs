@@ -4,7 +4,7 @@
 //! prefix hashers of `prefix`, or a whole-file hash), the progress bar,
 //! and the machine's outcome when it finishes.
 
-use super::common::{self, Failure};
+use super::common::Failure;
 use super::files;
 use super::net::{Delivered, Event, Net};
 use super::prefix::Prefix;
@@ -37,7 +37,7 @@ impl Driver {
             net,
             prefix,
             resumable: BTreeMap::new(),
-            bar: common::progress_bar(),
+            bar: crate::cli::progress::bar(0),
         })
     }
 
@@ -135,7 +135,6 @@ impl Driver {
         }
         let p = machine.progress();
         self.bar.set_position(p.done_bytes);
-        self.bar
-            .set_message(format!("{}/{} blobs", p.blobs_done, p.blobs));
+        crate::cli::progress::say(&self.bar, format!("{}/{} blobs", p.blobs_done, p.blobs));
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::core::archive::read::{blob_needed, ArchiveVerifier, Event, Placement};
 use crate::core::digest::Digest;
+use crate::core::store::blob_dir::TEMP_SUFFIX;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -64,7 +65,7 @@ impl BlobWriter {
                 }
                 let temp = self
                     .dir
-                    .join(format!("{}.ollama-pack.tmp", digest.blob_file_name()));
+                    .join(format!("{}{TEMP_SUFFIX}", digest.blob_file_name()));
                 let file = File::create(&temp).map_err(|e| format!("{}: {e}", temp.display()))?;
                 self.open = Some((
                     digest.clone(),
