@@ -49,12 +49,17 @@ fn models_match_what_python_computed() {
         ] {
             assert_eq!(g[key], w[key], "{} {key}", w["name"]);
         }
-        for (gl, wl) in g["layers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .zip(w["layers"].as_array().unwrap())
-        {
+        let (got_layers, want_layers) = (
+            g["layers"].as_array().unwrap(),
+            w["layers"].as_array().unwrap(),
+        );
+        assert_eq!(
+            got_layers.len(),
+            want_layers.len(),
+            "{} layer count",
+            w["name"]
+        );
+        for (gl, wl) in got_layers.iter().zip(want_layers) {
             for key in ["digest", "media_type", "size"] {
                 assert_eq!(gl[key], wl[key], "{} layer {key}", w["name"]);
             }

@@ -1,7 +1,7 @@
 //! `ollama-pack pack` against the store written by
 //! `tests/fixtures/store/make_store.py`, checked with other people's tools
 //! only: GNU tar lists and extracts the archive, `sha256sum -c` verifies
-//! it, Python's tarfile reads it (and bsdtar, where installed). Tests that
+//! it, Python's tarfile reads it (and bsdtar). Tests that
 //! change the store work on their own copy.
 
 mod common;
@@ -77,7 +77,12 @@ fn python_names(archive: &Path) -> Vec<String> {
 }
 
 fn has_bsdtar() -> bool {
-    Command::new("bsdtar").arg("--version").output().is_ok()
+    let found = Command::new("bsdtar").arg("--version").output().is_ok();
+    common::tool(
+        found,
+        "bsdtar (Debian package libarchive-tools)",
+        "cli_pack",
+    )
 }
 
 /// Manifest paths (relative to models/) and blob digests of a model.

@@ -18,9 +18,7 @@ impl FsSource {
     }
 
     fn path(&self, rel: &str) -> PathBuf {
-        rel.split('/')
-            .filter(|p| !p.is_empty())
-            .fold(self.root.clone(), |p, part| p.join(part))
+        super::folder::local(&self.root, rel)
     }
 
     fn list_now(&self, dir: &str) -> Result<Vec<Entry>, SourceError> {

@@ -10,6 +10,7 @@ mod pack;
 mod progress;
 mod pull;
 mod push;
+mod removal;
 mod table;
 mod unpack;
 mod verify;

@@ -15,6 +15,7 @@ mod blobs;
 mod target;
 
 use super::verify_archive::{self, Pass, Stop};
+use crate::cli::folder::local;
 use crate::core::archive::read::rename::{name_of, suggest_name};
 use crate::core::archive::read::{plan_import, Choices, ManifestPlan, VerifiedManifest};
 use crate::core::digest::Digest;
@@ -22,7 +23,7 @@ use blobs::BlobWriter;
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 use target::Target;
@@ -257,11 +258,4 @@ fn print_summary(target: &Target, pass: &Pass, plan: &ManifestPlan, blobs: &Blob
         }
     );
     eprint!("{out}");
-}
-
-/// The `/`-separated path `rel` under `root`.
-fn local(root: &Path, rel: &str) -> PathBuf {
-    rel.split('/')
-        .filter(|p| !p.is_empty())
-        .fold(root.to_path_buf(), |p, part| p.join(part))
 }

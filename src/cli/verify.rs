@@ -10,6 +10,7 @@
 
 use super::table;
 use super::FsSource;
+use crate::cli::folder::local;
 use crate::core::digest::Digest;
 use crate::core::format::human_bytes;
 use crate::core::source::{join, StoreSource};
@@ -109,13 +110,6 @@ fn verify(opts: &Options) -> Result<VerifyReport, String> {
         print!("{}", render(&verified, &report, &plan, elapsed));
     }
     Ok(verified)
-}
-
-/// The local path of a `/`-separated path relative to the picked folder.
-fn local(root: &Path, rel: &str) -> PathBuf {
-    rel.split('/')
-        .filter(|p| !p.is_empty())
-        .fold(root.to_path_buf(), |p, part| p.join(part))
 }
 
 /// Hashes every blob the listing did not settle, in the plan's hash order

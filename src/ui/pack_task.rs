@@ -6,14 +6,12 @@
 
 use super::pack_run::{CancelFlag, PackRun, PackStatus};
 use super::state::{Action, AppState};
-use crate::core::archive::{choose, ArchiveWriter, Choice, PackPlan, WriteOptions};
-use crate::core::source::StoreSource;
+use crate::core::archive::{prepare_pack, ArchiveWriter, Choice, PackPlan, WriteOptions};
 use crate::core::store::StoreReport;
 use crate::web::file_chunks::{FileChunks, CHUNK};
 use crate::web::js::{now_ms, WebError};
 use crate::web::picker::BrowserSource;
 use crate::web::save::SaveTarget;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use yew::UseReducerHandle;
@@ -28,16 +26,9 @@ pub(super) async fn plan(
     report: &StoreReport,
     models: Vec<String>,
 ) -> Result<PackPlan, String> {
-    let chosen = choose(report, &Choice::Named(models)).map_err(|e| e.to_string())?;
-    let mut manifests = BTreeMap::new();
-    for m in chosen.manifests_to_read() {
-        let bytes = source
-            .read(&m.source_path, 0, 4 << 20)
-            .await
-            .map_err(|e| e.to_string())?;
-        manifests.insert(m.manifest_path, bytes);
-    }
-    PackPlan::new(report, &chosen, &manifests).map_err(|e| e.to_string())
+    prepare_pack(source, report, &Choice::Named(models))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 pub fn start(state: &UseReducerHandle<AppState>, request: PackRequest) {

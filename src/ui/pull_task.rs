@@ -12,10 +12,12 @@
 use super::pack_run::{CancelFlag, PackRun, PackStatus};
 use super::pack_task;
 use super::registry_run::{Ended, EngineEvent, Kind, LookedUp, TransferRun};
+use crate::core::archive::PackPlan;
 use crate::core::digest::Digest;
 use crate::core::format::human_bytes;
+use crate::core::registry::to_archive::{self, PackEnd, Staging, ToArchiveError};
 use crate::core::registry::{Pull, PullAction, PullOptions, PullSummary, RegistryRef};
-use crate::core::store::{scan_store, StoreReport};
+use crate::core::store::removal::RemovalPlan;
 use crate::web::dir_source::DirSource;
 use crate::web::hash_pool::default_pool_size;
 use crate::web::js::now_ms;
@@ -23,6 +25,7 @@ use crate::web::opfs;
 use crate::web::picker::BrowserSource;
 use crate::web::pull_files::PullFiles;
 use crate::web::registry_net::{Net, NetEvent};
+use crate::web::removal;
 use crate::web::save::SaveTarget;
 use crate::web::store_writer;
 use crate::web::stream_hash::StreamHashers;
@@ -345,7 +348,8 @@ async fn file_action(
 }
 
 /// Pulls into the staging folder, packs the model into `target`, then
-/// removes the staged copy (kept when the archive fails, for a retry).
+/// removes the staged copy (kept when the archive fails, for a retry): the
+/// core's steps ([`core::registry::to_archive`]) over OPFS.
 async fn pull_to_archive(
     machine: &mut Pull,
     target: SaveTarget,
@@ -363,42 +367,115 @@ async fn pull_to_archive(
             };
         }
     };
-    let summary = match pull_into(machine, staging.clone(), cancel, run, report).await {
-        Ok((summary, _)) => summary,
-        Err(e) => {
-            target.discard().await;
-            return e;
-        }
-    };
-    run.step = "writing the archive".into();
-    report(run);
-    let name = summary.name.display_shortest();
     let file_name = target.name().to_string();
-    let source = Rc::new(BrowserSource::Dir(DirSource::new(staging.clone())));
-    let store = match scan_store(&*source, &source.name()).await {
-        Ok(r) => r,
-        Err(e) => {
-            target.discard().await;
-            return Ended::Failed {
-                message: format!(
-                    "the model was downloaded and verified, but reading it back failed: {e}"
-                ),
-                blocked: None,
-            };
-        }
+    let mut steps = ToArchive {
+        machine,
+        source: Rc::new(BrowserSource::Dir(DirSource::new(staging.clone()))),
+        staging,
+        target: Some(target),
+        cancel,
+        run,
+        report,
     };
-    let status = pack(&source, &store, &name, target, cancel, run, report).await;
-    match status {
-        PackStatus::Saved => {
-            unstage(&staging, &store, &summary).await;
-            Ended::Done(pulled_words(&summary, &file_name))
+    match to_archive::pull_to_archive(&mut steps).await {
+        Ok(summary) => Ended::Done(pulled_words(&summary, &file_name)),
+        Err(ToArchiveError::Pull(ended)) => ended,
+        Err(e) => {
+            let words = e.after_pull().unwrap_or_default();
+            match e {
+                ToArchiveError::Pack(PackEnd::Cancelled) => Ended::Cancelled(capitalized(&words)),
+                _ => Ended::Failed {
+                    message: words,
+                    blocked: None,
+                },
+            }
         }
-        PackStatus::Cancelled => Ended::Cancelled("Cancelled; the archive was discarded. The download is kept: pull again to write the archive without downloading.".into()),
-        PackStatus::Failed(e) => Ended::Failed {
-            message: format!("the model was downloaded and verified, but writing the archive failed: {e}. The archive was discarded; pull again to retry without downloading."),
-            blocked: None,
-        },
-        PackStatus::Running => Ended::Failed { message: "the archive was not finished".into(), blocked: None },
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// The browser's side of a pull into an archive: the staging folder in
+/// OPFS, the target file the user picked.
+struct ToArchive<'a> {
+    machine: &'a mut Pull,
+    staging: FileSystemDirectoryHandle,
+    source: Rc<BrowserSource>,
+    target: Option<SaveTarget>,
+    cancel: &'a CancelFlag,
+    run: &'a mut TransferRun,
+    report: Report<'a>,
+}
+
+impl Staging for ToArchive<'_> {
+    type Source = BrowserSource;
+    type PullFailure = Ended;
+
+    fn source(&self) -> &BrowserSource {
+        &self.source
+    }
+
+    async fn pull(&mut self) -> Result<PullSummary, Ended> {
+        let (summary, _) = pull_into(
+            self.machine,
+            self.staging.clone(),
+            self.cancel,
+            self.run,
+            self.report,
+        )
+        .await?;
+        Ok(summary)
+    }
+
+    async fn pack(&mut self, plan: PackPlan) -> Result<(), PackEnd> {
+        let Some(target) = self.target.take() else {
+            return Err(PackEnd::Failed("the archive's file is gone".into()));
+        };
+        self.run.step = "writing the archive".into();
+        (self.report)(self.run);
+        let pack_run = PackRun::new(self.run.id, target.name().to_string(), &plan, now_ms());
+        let (base, report) = (self.run.clone(), self.report);
+        let on_progress = |p: PackRun| {
+            let mut r = base.clone();
+            r.step = format!(
+                "writing the archive: {} of {}",
+                human_bytes(p.tar_bytes),
+                human_bytes(p.archive_size)
+            );
+            r.last_ms = now_ms();
+            report(&r);
+        };
+        match pack_task::write_archive(
+            &self.source,
+            plan,
+            None,
+            target,
+            self.cancel,
+            &on_progress,
+            pack_run,
+        )
+        .await
+        {
+            PackStatus::Saved => Ok(()),
+            PackStatus::Cancelled => Err(PackEnd::Cancelled),
+            PackStatus::Failed(e) => Err(PackEnd::Failed(e)),
+            PackStatus::Running => Err(PackEnd::Failed("the archive was not finished".into())),
+        }
+    }
+
+    async fn unstage(&mut self, plan: &RemovalPlan) {
+        let _ = removal::remove(&self.staging, plan, &|| false, &|_| {}).await;
+    }
+
+    async fn discard_target(&mut self) {
+        if let Some(target) = self.target.take() {
+            target.discard().await;
+        }
     }
 }
 
@@ -407,63 +484,6 @@ async fn staging() -> Result<FileSystemDirectoryHandle, String> {
     store_writer::dir(&root, STAGING, true)
         .await
         .map_err(|e| format!("could not make the staging folder in this browser's storage: {e}"))
-}
-
-async fn pack(
-    source: &Rc<BrowserSource>,
-    store: &StoreReport,
-    name: &str,
-    target: SaveTarget,
-    cancel: &CancelFlag,
-    run: &mut TransferRun,
-    report: Report<'_>,
-) -> PackStatus {
-    let plan = match pack_task::plan(source, store, vec![name.to_string()]).await {
-        Ok(p) => p,
-        Err(e) => {
-            target.discard().await;
-            return PackStatus::Failed(e);
-        }
-    };
-    let pack_run = PackRun::new(run.id, target.name().to_string(), &plan, now_ms());
-    let base = run.clone();
-    let on_progress = |p: PackRun| {
-        let mut r = base.clone();
-        r.step = format!(
-            "writing the archive: {} of {}",
-            human_bytes(p.tar_bytes),
-            human_bytes(p.archive_size)
-        );
-        r.last_ms = now_ms();
-        report(&r);
-    };
-    pack_task::write_archive(source, plan, None, target, cancel, &on_progress, pack_run).await
-}
-
-/// Removes the staged model (`store` is the staging folder's report): its
-/// manifest, and blobs no other staged manifest uses.
-async fn unstage(staging: &FileSystemDirectoryHandle, store: &StoreReport, summary: &PullSummary) {
-    let name = summary.name.display_shortest();
-    let Some(model) = store.model(&name) else {
-        return;
-    };
-    let keep: Vec<&Digest> = store
-        .models
-        .iter()
-        .filter(|m| m.name != name)
-        .flat_map(|m| std::iter::once(&m.config_blob).chain(&m.layers))
-        .map(|l| &l.digest)
-        .collect();
-    for layer in std::iter::once(&model.config_blob).chain(&model.layers) {
-        if !keep.contains(&&layer.digest) {
-            let _ = store_writer::remove_blob(staging, &layer.digest.blob_file_name()).await;
-        }
-    }
-    let n = &summary.name;
-    let folder = format!("manifests/{}/{}/{}", n.host, n.namespace, n.model);
-    if let Ok(dir) = store_writer::dir(staging, &folder, false).await {
-        let _ = crate::web::js::resolve(dir.remove_entry(&n.tag)).await;
-    }
 }
 
 /// `scheme://host[:port]` of the reference's registry.

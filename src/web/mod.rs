@@ -18,6 +18,7 @@ pub mod picker;
 pub mod pull_files;
 pub mod registry_net;
 pub mod remember;
+pub mod removal;
 pub mod save;
 pub mod store_writer;
 pub mod stream_download;

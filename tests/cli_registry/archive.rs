@@ -180,3 +180,74 @@ fn a_failed_pull_writes_no_archive_and_the_same_command_finishes_it() {
     let blob = extracted.join(format!("blobs/sha256-{}", model.weights_hex));
     assert!(std::fs::read(blob).unwrap() == model.weights);
 }
+
+/// Ctrl-C while `pull -o -` packs: the archive stops (exit 130, the stream
+/// cut short) and the verified download stays for the next run. The pack
+/// is held on a full pipe (its reader reads nothing yet) when the signal
+/// comes, so it is surely in the pack stage then.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_pull_into_an_archive_packs_stops_the_pack() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let Some(reg) = Registry::start("archive-interrupt") else {
+        return;
+    };
+    let base = scratch("archive-interrupt");
+    let big = BigModel::make(&base.join("source"), 8 << 20);
+    let reference = format!("{}/team/big:v1", reg.url);
+    big.push(&reference);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ollama-pack"))
+        .args(["pull", &reference, "-o", "-"])
+        .current_dir(&base)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let said = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in stderr.lines().map_while(Result::ok) {
+            if line.starts_with("Packing") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the pack stage began");
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut archive = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut archive)
+        .unwrap();
+    let status = child.wait().unwrap();
+    let err = said.join().unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(
+        archive.len() < big.weights.len(),
+        "cut short: {} bytes",
+        archive.len()
+    );
+    assert!(err.contains("interrupted"), "{err}");
+    let staged: Vec<String> = file_names(&base)
+        .into_iter()
+        .filter(|n| n.ends_with(".pulling"))
+        .collect();
+    assert_eq!(
+        staged.len(),
+        1,
+        "the download stays: {:?}",
+        file_names(&base)
+    );
+}

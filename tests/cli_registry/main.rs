@@ -1,7 +1,8 @@
 //! `ollama-pack push` and `pull` against a real docker-registry on
 //! 127.0.0.1 (started per test by tests/registry/start.sh, stopped by a
-//! guard even when the test fails). Skipped, with a message, only when
-//! /usr/bin/docker-registry is not installed (scripts/test installs it).
+//! guard even when the test fails). A missing docker-registry, caddy, node
+//! or oras fails the test, unless OLLAMA_PACK_SKIP_MISSING_TOOLS=1 asks to
+//! skip it (loudly); scripts/test installs them all.
 //! Here: round trip, resume from Ollama's part records, errors, oras. Login
 //! through Caddy: `auth.rs`; faults injected by tests/registry/fault_proxy.mjs:
 //! `faults.rs`; `pull -o ARCHIVE`: `archive.rs`. The small model is
@@ -9,6 +10,8 @@
 
 mod archive;
 mod auth;
+#[path = "../common/mod.rs"]
+mod common;
 mod faults;
 mod support;
 
@@ -197,13 +200,12 @@ fn oras_python(test: &str) -> Option<PathBuf> {
         .args(["-c", "import oras.client"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!(
-            "SKIPPED {test}: PyPI `oras` is not in .venv (.venv/bin/pip install oras; \
-             scripts/test installs it)"
-        );
-    }
-    ok.then_some(python)
+    tool(
+        ok,
+        "PyPI `oras` in .venv (.venv/bin/pip install oras)",
+        test,
+    )
+    .then_some(python)
 }
 
 #[test]

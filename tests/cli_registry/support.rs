@@ -3,6 +3,7 @@
 //! fixture model and a generated bigger one, running the CLI, hashes. Every
 //! server is stopped by a guard, also when the test fails.
 
+pub use crate::common::tool;
 use sha2::{Digest as _, Sha256};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -35,26 +36,30 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// `None` (after saying why) when docker-registry is not installed.
+    /// `None` only when docker-registry is missing and skipping was asked
+    /// for (see `common::tool`).
     pub fn start(test: &str) -> Option<Self> {
         Self::launch(test, false)
     }
 
-    /// The htpasswd registry behind Caddy; `None` when a tool is missing.
+    /// The htpasswd registry behind Caddy (`None` as for `start`).
     pub fn start_auth(test: &str) -> Option<Self> {
-        if !Path::new("/usr/bin/caddy").exists() {
-            eprintln!("SKIPPED {test}: caddy is not installed (scripts/test installs it)");
+        if !tool(
+            Path::new("/usr/bin/caddy").exists(),
+            "caddy (Debian package caddy)",
+            test,
+        ) {
             return None;
         }
         Self::launch(test, true)
     }
 
     fn launch(test: &str, auth: bool) -> Option<Self> {
-        if !Path::new(REGISTRY_BIN).exists() {
-            eprintln!(
-                "SKIPPED {test}: {REGISTRY_BIN} is not installed (apt-get install docker-registry; \
-                 scripts/test installs it)"
-            );
+        if !tool(
+            Path::new(REGISTRY_BIN).exists(),
+            "docker-registry (Debian package docker-registry)",
+            test,
+        ) {
             return None;
         }
         let state = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -101,16 +106,19 @@ pub struct FaultProxy {
 }
 
 impl FaultProxy {
-    /// `None` (after saying why) when node is not installed.
+    /// `None` only when node is missing and skipping was asked for.
     pub fn start(test: &str, target: &str) -> Option<Self> {
         let spawned = Command::new("node")
             .arg(repo_path("tests/registry/fault_proxy.mjs"))
             .arg(target)
             .stdout(Stdio::piped())
             .spawn();
-        let Ok(mut child) = spawned else {
-            eprintln!("SKIPPED {test}: node is not installed (scripts/test installs it)");
-            return None;
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(_) => {
+                tool(false, "node", test);
+                return None;
+            }
         };
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())

@@ -61,3 +61,23 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The variable that lets tests whose outside tool is missing skip instead
+/// of failing (say, on a machine without docker-registry).
+pub const SKIP_MISSING: &str = "OLLAMA_PACK_SKIP_MISSING_TOOLS";
+
+/// Whether a test may use `tool` (found: `present`). Missing, it fails the
+/// test with what to install, unless $OLLAMA_PACK_SKIP_MISSING_TOOLS=1
+/// asks to skip it: then it says so loudly and returns false.
+pub fn tool(present: bool, tool: &str, test: &str) -> bool {
+    if present {
+        return true;
+    }
+    if std::env::var(SKIP_MISSING).is_ok_and(|v| v == "1") {
+        eprintln!("SKIPPED {test}: {tool} is missing and {SKIP_MISSING}=1");
+        return false;
+    }
+    panic!(
+        "{test}: {tool} is missing: install it (scripts/test does), or set {SKIP_MISSING}=1 to skip the tests that need it"
+    );
+}

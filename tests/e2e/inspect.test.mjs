@@ -148,11 +148,12 @@ test('a wrong folder says what was expected and what was found', async () => {
   assert.deepEqual(app.errors, []);
 });
 
-test('a cancelled picker changes nothing and shows no error', async () => {
+test('a cancelled picker changes nothing, shows no error, and says why no folder opened', async () => {
   const { page } = app;
   await stubDirectoryPicker(page, null);
   await page.click('#open-folder');
-  await page.waitForTimeout(300);
+  await page.locator('#picker-closed').waitFor();
+  assert.match(await page.locator('#picker-closed').innerText(), /^No folder was opened: the dialog was closed, or the browser was not allowed/);
   assert.equal(await page.locator('#error').count(), 0);
   assert.equal(await page.locator('.welcome').count(), 1);
   assert.deepEqual(app.errors, []);

@@ -5,12 +5,12 @@
 //! driver must read for them, or a [`PackPlanError`] naming an unknown
 //! model, or the model and blob that cannot be packed.
 
-use super::plan::PackPlanError;
 use crate::digest::Digest;
 use crate::source::{join, SourceError, StoreSource};
 use crate::store::blob_dir::BlobDir;
 use crate::store::report::BlobStatus;
 use crate::store::{ModelReport, StoreReport};
+use crate::verify::PlanError;
 use crate::verify::{Selection, VerifyPlan};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -190,4 +190,41 @@ pub async fn read_manifests<S: StoreSource>(
         out.insert(m.manifest_path, bytes);
     }
     Ok(out)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PackPlanError {
+    #[error("no model chosen: name at least one model (or choose all)")]
+    NothingChosen,
+    #[error(transparent)]
+    UnknownModels(#[from] PlanError),
+    #[error(
+        "cannot pack, the models folder lacks what these models need:\n  {}\n\
+         Pull those models again (ollama pull NAME; delete a wrong-size blob file first), \
+         or leave them out.",
+        join_lines(.0)
+    )]
+    Unpackable(Vec<Unpackable>),
+    #[error("no model in this folder can be packed:\n  {}", skipped_lines(.skipped))]
+    NothingIntact { skipped: Vec<Skipped> },
+    #[error("the manifest of {model} was not read; read it before planning")]
+    ManifestNotRead { model: String },
+    #[error("the manifest of {model} changed since the folder was scanned; scan it again")]
+    ManifestChanged { model: String },
+}
+
+fn join_lines(problems: &[Unpackable]) -> String {
+    let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    lines.join("\n  ")
+}
+
+fn skipped_lines(skipped: &[Skipped]) -> String {
+    if skipped.is_empty() {
+        return "it holds no models".into();
+    }
+    let lines: Vec<String> = skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.what, s.reason))
+        .collect();
+    lines.join("\n  ")
 }

@@ -13,16 +13,18 @@ pub mod choose;
 pub mod format;
 pub mod header;
 pub mod plan;
+mod prepare;
 pub mod read;
 mod sink;
 pub mod writer;
 
 pub use choose::{
-    blob_problems, choose, read_manifests, BlobProblem, Choice, Chosen, ManifestToRead, Skipped,
-    Unpackable,
+    blob_problems, choose, read_manifests, BlobProblem, Choice, Chosen, ManifestToRead,
+    PackPlanError, Skipped, Unpackable,
 };
 pub use format::{IndexBlob, IndexModel, IndexTotals, PackIndex};
-pub use plan::{PackPlan, PackPlanError, PlannedBlob, PlannedManifest};
+pub use plan::{PackPlan, PlannedBlob, PlannedManifest};
+pub use prepare::{prepare_pack, PreparePackError};
 pub use writer::{ArchiveWriter, PackError, Progress, WriteOptions};
 
 #[cfg(test)]

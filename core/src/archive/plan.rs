@@ -12,52 +12,14 @@
 //! unknown times are 0. Nothing depends on the clock, so the same files
 //! give a byte-identical archive.
 
-use super::choose::{Chosen, Skipped, Unpackable};
+use super::choose::{Chosen, PackPlanError, Skipped};
 use super::format::{self, IndexBlob, IndexModel, PackIndex};
 use super::header;
 use crate::digest::Digest;
 use crate::store::blob_dir::BlobDir;
 use crate::store::reads::blob_path;
 use crate::store::StoreReport;
-use crate::verify::PlanError;
 use std::collections::BTreeMap;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PackPlanError {
-    #[error("no model chosen: name at least one model (or choose all)")]
-    NothingChosen,
-    #[error(transparent)]
-    UnknownModels(#[from] PlanError),
-    #[error(
-        "cannot pack, the models folder lacks what these models need:\n  {}\n\
-         Pull those models again (ollama pull NAME; delete a wrong-size blob file first), \
-         or leave them out.",
-        join_lines(.0)
-    )]
-    Unpackable(Vec<Unpackable>),
-    #[error("no model in this folder can be packed:\n  {}", skipped_lines(.skipped))]
-    NothingIntact { skipped: Vec<Skipped> },
-    #[error("the manifest of {model} was not read; read it before planning")]
-    ManifestNotRead { model: String },
-    #[error("the manifest of {model} changed since the folder was scanned; scan it again")]
-    ManifestChanged { model: String },
-}
-
-fn join_lines(problems: &[Unpackable]) -> String {
-    let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-    lines.join("\n  ")
-}
-
-fn skipped_lines(skipped: &[Skipped]) -> String {
-    if skipped.is_empty() {
-        return "it holds no models".into();
-    }
-    let lines: Vec<String> = skipped
-        .iter()
-        .map(|s| format!("{}: {}", s.what, s.reason))
-        .collect();
-    lines.join("\n  ")
-}
 
 /// A manifest entry: the file's bytes, verbatim.
 #[derive(Debug, Clone, PartialEq, Eq)]

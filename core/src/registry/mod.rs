@@ -14,6 +14,7 @@ pub mod pull;
 pub mod push;
 pub mod reference;
 pub mod retry;
+pub mod to_archive;
 pub mod url;
 
 pub use auth::Credentials;

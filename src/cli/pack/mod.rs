@@ -13,12 +13,12 @@ mod pipeline;
 mod target;
 
 use super::FsSource;
+use crate::cli::folder::local;
 use crate::core::archive::{
-    choose, read_manifests, ArchiveWriter, Choice, PackError, PackPlan, PackPlanError, WriteOptions,
+    prepare_pack, ArchiveWriter, Choice, PackError, PackPlan, PackPlanError, PreparePackError,
+    WriteOptions,
 };
 use crate::core::format::human_bytes;
-use crate::core::source::{join, StoreSource};
-use crate::core::store::blob_dir::BlobDir;
 use crate::core::store::scan_store;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -115,18 +115,24 @@ fn pack(opts: &Options) -> Result<usize, Failure> {
     } else {
         Choice::Named(opts.models.clone())
     };
-    let chosen = choose(&report, &choice).map_err(plan_failure)?;
-    let manifests = pollster::block_on(read_manifests(&source, &chosen))
-        .map_err(|e| Failure::Run(format!("a manifest could not be read: {e}")))?;
-    let listing = pollster::block_on(source.list(&join(&report.models_dir, "blobs")))
-        .map(BlobDir::from_listing)
-        .map_err(|e| Failure::Run(format!("the blobs folder could not be listed: {e}")))?;
-    let plan = PackPlan::new(&report, &chosen, &manifests)
-        .map_err(plan_failure)?
-        .with_blob_times(&listing);
-    let models_root = local(&root, &report.models_dir);
-    let target = Target::check(&opts.output, &models_root)?;
+    let plan =
+        pollster::block_on(prepare_pack(&source, &report, &choice)).map_err(|e| match e {
+            PreparePackError::Plan(e) => plan_failure(e),
+            other => Failure::Run(other.to_string()),
+        })?;
+    write(&root, &report.models_dir, plan, &opts.output, opts.gzip)
+}
 
+/// Writes a planned archive of the models folder `models_dir` under `root`
+/// into `output`; returns how many models or manifests the plan skipped.
+fn write(
+    root: &Path,
+    models_dir: &str,
+    plan: PackPlan,
+    output: &Path,
+    gzip: Option<u32>,
+) -> Result<usize, Failure> {
+    let target = Target::check(output, &local(root, models_dir))?;
     for s in plan.skipped() {
         eprintln!("ollama-pack: skipped {}: {}", s.what, s.reason);
     }
@@ -137,17 +143,13 @@ fn pack(opts: &Options) -> Result<usize, Failure> {
         plan.blobs().len(),
         human_bytes(plan.blob_bytes()),
         human_bytes(plan.archive_size()),
-        if opts.gzip.is_some() {
-            " before gzip"
-        } else {
-            ""
-        },
+        if gzip.is_some() { " before gzip" } else { "" },
     );
     crate::cli::interrupt::catch();
     let skipped = plan.skipped().len();
     let started = Instant::now();
-    let writer = ArchiveWriter::new(plan, WriteOptions { gzip: opts.gzip })?;
-    let progress = target.write(|out| pipeline::stream(&root, writer, out))?;
+    let writer = ArchiveWriter::new(plan, WriteOptions { gzip })?;
+    let progress = target.write(|out| pipeline::stream(root, writer, out))?;
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     eprintln!(
         "Packed into {}: {} in {secs:.1} s, {}/s{}",
@@ -163,6 +165,29 @@ fn pack(opts: &Options) -> Result<usize, Failure> {
     Ok(skipped)
 }
 
+/// How writing a planned archive ended when it did not: interrupted, or
+/// why, with the exit code (1 the data, 2 anything else).
+pub enum WriteEnd {
+    Interrupted,
+    Failed(String, u8),
+}
+
+/// [`write`] for a plan made elsewhere (`pull -o`).
+pub fn write_planned(
+    root: &Path,
+    models_dir: &str,
+    plan: PackPlan,
+    output: &Path,
+    gzip: Option<u32>,
+) -> Result<(), WriteEnd> {
+    match write(root, models_dir, plan, output, gzip) {
+        Ok(_) => Ok(()),
+        Err(Failure::Interrupted) => Err(WriteEnd::Interrupted),
+        Err(Failure::Data(m)) => Err(WriteEnd::Failed(m, 1)),
+        Err(Failure::Run(m)) => Err(WriteEnd::Failed(m, 2)),
+    }
+}
+
 fn plan_failure(e: PackPlanError) -> Failure {
     match e {
         PackPlanError::Unpackable(_) | PackPlanError::NothingIntact { .. } => {
@@ -170,11 +195,4 @@ fn plan_failure(e: PackPlanError) -> Failure {
         }
         _ => Failure::Run(e.to_string()),
     }
-}
-
-/// The local path of a `/`-separated path relative to the picked folder.
-fn local(root: &Path, rel: &str) -> PathBuf {
-    rel.split('/')
-        .filter(|p| !p.is_empty())
-        .fold(root.to_path_buf(), |p, part| p.join(part))
 }

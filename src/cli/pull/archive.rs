@@ -11,8 +11,12 @@
 
 use super::common::Failure;
 use super::{parse_reference, pull, report, Args};
-use crate::cli::pack;
-use crate::core::registry::RegistryRef;
+use crate::cli::pack::{self, WriteEnd};
+use crate::cli::{removal, FsSource};
+use crate::core::archive::PackPlan;
+use crate::core::registry::to_archive::{self, PackEnd, Staging, ToArchiveError};
+use crate::core::registry::{PullSummary, RegistryRef};
+use crate::core::store::removal::RemovalPlan;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -20,30 +24,92 @@ pub fn run(args: &Args, output: &Path) -> Result<(), Failure> {
     let reference = parse_reference(args)?;
     let staging = staging_dir(output, &reference)?;
     pack::check_output(output, &staging).map_err(Failure::Run)?;
-    let (summary, root, secs) = pull(args, &staging).map_err(|f| kept(f, &staging))?;
-    eprintln!("{}", report(args, &summary, &root, secs));
-    let opts = pack::Options {
-        dir: root,
-        output: output.to_path_buf(),
-        gzip: args.gzip.gzip,
-        models: vec![summary.name.display_shortest()],
-        all: false,
+    let mut steps = ToArchive {
+        args,
+        output,
+        source: FsSource::new(&staging),
+        staging: staging.clone(),
+        pack_exit: 2,
     };
-    pack::execute(&opts).map_err(|code| {
-        eprintln!(
-            "ollama-pack: the verified download stays in {}: run the same command again to \
-             pack it, or delete that folder",
+    // The CLI's steps block in place: the future never waits.
+    match pollster::block_on(to_archive::pull_to_archive(&mut steps)) {
+        Ok(_) => Ok(()),
+        Err(ToArchiveError::Pull(failure)) => Err(kept(failure, &staging)),
+        Err(ToArchiveError::Pack(PackEnd::Cancelled)) => Err(Failure::Interrupted(format!(
+            "interrupted; no archive was finished. The verified download stays in {}: run the same command again to pack it, or delete that folder",
             staging.display()
-        );
-        Failure::Reported(code)
-    })?;
-    if let Err(e) = fs::remove_dir_all(&staging) {
-        eprintln!(
-            "ollama-pack: warning: the download folder {} could not be removed ({e}); delete it",
-            staging.display()
-        );
+        ))),
+        Err(e) => {
+            let words = e.after_pull().unwrap_or_default();
+            eprintln!("ollama-pack: {words} (in {})", staging.display());
+            Err(Failure::Reported(steps.pack_exit))
+        }
     }
-    Ok(())
+}
+
+/// The CLI's side of a pull into an archive: the download folder beside
+/// the archive, the archive file (or stdout).
+struct ToArchive<'a> {
+    args: &'a Args,
+    output: &'a Path,
+    staging: PathBuf,
+    source: FsSource,
+    /// The exit code of a failed pack (1 the data, 2 anything else).
+    pack_exit: u8,
+}
+
+impl Staging for ToArchive<'_> {
+    type Source = FsSource;
+    type PullFailure = Failure;
+
+    fn source(&self) -> &FsSource {
+        &self.source
+    }
+
+    async fn pull(&mut self) -> Result<PullSummary, Failure> {
+        let (summary, root, secs) = pull(self.args, &self.staging)?;
+        eprintln!("{}", report(self.args, &summary, &root, secs));
+        Ok(summary)
+    }
+
+    async fn pack(&mut self, plan: PackPlan) -> Result<(), PackEnd> {
+        let models_dir = "";
+        pack::write_planned(
+            &self.staging,
+            models_dir,
+            plan,
+            self.output,
+            self.args.gzip.gzip,
+        )
+        .map_err(|e| match e {
+            WriteEnd::Interrupted => PackEnd::Cancelled,
+            WriteEnd::Failed(message, code) => {
+                self.pack_exit = code;
+                PackEnd::Failed(message)
+            }
+        })
+    }
+
+    /// The model leaves the download folder; the folder goes once it holds
+    /// no manifest (it was made for this archive).
+    async fn unstage(&mut self, plan: &RemovalPlan) {
+        let _ = removal::remove(&self.staging, plan, &|_| {});
+        let manifests_left =
+            fs::read_dir(self.staging.join("manifests")).is_ok_and(|mut d| d.next().is_some());
+        if manifests_left {
+            return;
+        }
+        if let Err(e) = fs::remove_dir_all(&self.staging) {
+            eprintln!(
+                "ollama-pack: warning: the download folder {} could not be removed ({e}); delete it",
+                self.staging.display()
+            );
+        }
+    }
+
+    async fn discard_target(&mut self) {
+        // The CLI makes the archive only when it packs.
+    }
 }
 
 /// `ARCHIVE.pulling` beside ARCHIVE; for `-`, a folder named after the

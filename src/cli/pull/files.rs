@@ -148,10 +148,7 @@ pub fn discard(blobs: &Path, digest: &Digest) -> Result<(), String> {
 
 /// Writes the manifest bytes unchanged, whole or not at all.
 pub fn write_manifest(root: &Path, name: &ModelName, bytes: &[u8]) -> Result<PathBuf, String> {
-    let path = name
-        .manifest_rel_path()
-        .split('/')
-        .fold(root.join("manifests"), |p, part| p.join(part));
+    let path = crate::cli::folder::local(&root.join("manifests"), &name.manifest_rel_path());
     let dir = path.parent().expect("four levels");
     fs::create_dir_all(dir).map_err(io_failure(dir))?;
     let tmp = root
