@@ -9,6 +9,8 @@
 pub use ollama_pack_core as core;
 
 #[cfg(target_arch = "wasm32")]
+pub mod drive;
+#[cfg(target_arch = "wasm32")]
 pub mod ui;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

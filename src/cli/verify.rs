@@ -85,7 +85,7 @@ fn verify(opts: &Options) -> Result<VerifyReport, String> {
         None => QuickMemory::new(),
     };
     if opts.quick_state.is_some() {
-        plan = plan.skip_remembered(&memory);
+        plan = memory.skip_in(plan);
     }
 
     let started = Instant::now();

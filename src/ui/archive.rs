@@ -4,11 +4,12 @@
 //! model with its ID, size and verdict naming any bad blob, and the
 //! archive's problems and notes.
 
-use super::archive_task::{self, ArchiveRun};
 use super::import_choices::ImportControls;
 use super::state::AppState;
+use super::state::ArchiveRun;
 use crate::core::archive::read::ArchiveReport;
 use crate::core::format::{fixed, human_bytes};
+use crate::drive::archive as archive_task;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -106,15 +107,15 @@ pub fn archive_panel(props: &Props) -> Html {
         })
     };
     let cancel = state
-        .archive_cancel
-        .clone()
-        .map(|c| Callback::from(move |_| c.cancel()));
-    let checked_ok = state.archive.as_ref().is_some_and(|a| {
+        .archive
+        .is_checking()
+        .then(|| Callback::from(|_| archive_task::cancel()));
+    let checked_ok = state.archive.run.as_ref().is_some_and(|a| {
         a.report
             .as_ref()
             .is_some_and(|r| r.error.is_none() && r.problems.is_empty())
     });
-    let can_import = state.report.is_some() && checked_ok;
+    let can_import = state.store.report.is_some() && checked_ok;
     html! {
         <section class="archive" id="archive" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
             <h2>{ "Open an archive" }</h2>
@@ -124,7 +125,7 @@ pub fn archive_panel(props: &Props) -> Html {
                 <span class="drop-hint">{ "…or drop it on this panel." }</span>
                 if let Some(cancel) = cancel { <button id="archive-cancel" onclick={cancel}>{ "Cancel" }</button> }
             </div>
-            if let Some(run) = &state.archive {
+            if let Some(run) = &state.archive.run {
                 <div id="archive-result" data-run={run.id.to_string()} data-done={(run.report.is_some() || run.cancelled || run.error.is_some()).to_string()}>
                     <h3>{ &run.name }</h3>
                     if let Some(r) = &run.report { { report(r) } }

@@ -3,12 +3,12 @@
 //! config JSON, bounded previews of its text layers and the GGUF header of
 //! its weights. Starts preview loads for layers not read yet.
 
-use super::state::{AppState, Loaded};
-use super::tasks;
+use super::state::{AppState, Loaded, StoreState};
 use crate::core::format::{human_bytes, iso8601_utc};
 use crate::core::manifest::LayerKind;
 use crate::core::store::report::{BlobStatus, LayerReport};
 use crate::core::store::ModelReport;
+use crate::drive::open as tasks;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -52,7 +52,7 @@ fn text_layers(m: &ModelReport) -> Vec<&LayerReport> {
         .collect()
 }
 
-fn preview(state: &AppState, l: &LayerReport) -> Html {
+fn preview(state: &StoreState, l: &LayerReport) -> Html {
     let body = match state.previews.get(&l.digest) {
         None | Some(Loaded::Loading) => html! { <p class="muted">{ "Reading…" }</p> },
         Some(Loaded::Failed(e)) => {
@@ -68,7 +68,7 @@ fn preview(state: &AppState, l: &LayerReport) -> Html {
     html! { <details class="layer-text" open=true><summary>{ &l.kind }</summary>{ body }</details> }
 }
 
-fn gguf_section(state: &AppState, m: &ModelReport) -> Html {
+fn gguf_section(state: &StoreState, m: &ModelReport) -> Html {
     let Some(weights) = m
         .layers
         .iter()
@@ -105,19 +105,19 @@ fn gguf_section(state: &AppState, m: &ModelReport) -> Html {
 #[function_component(ModelDetail)]
 pub fn model_detail(props: &Props) -> Html {
     let state = &props.state;
-    let report = state.report.clone();
+    let report = state.store.report.clone();
     let model = report.as_ref().and_then(|r| r.model(&props.model));
     {
         let (state, name) = (state.clone(), props.model.clone());
         use_effect_with(name, move |name| {
-            let report = state.report.clone();
+            let report = state.store.report.clone();
             if let (Some(source), Some(m)) = (
-                state.source.clone(),
+                state.store.source.clone(),
                 report.as_ref().and_then(|r| r.model(name)),
             ) {
                 let todo: Vec<_> = text_layers(m)
                     .into_iter()
-                    .filter(|l| !state.previews.contains_key(&l.digest))
+                    .filter(|l| !state.store.previews.contains_key(&l.digest))
                     .map(|l| l.digest.clone())
                     .collect();
                 if !todo.is_empty() {
@@ -125,7 +125,13 @@ pub fn model_detail(props: &Props) -> Html {
                         .as_ref()
                         .map(|r| r.models_dir.clone())
                         .unwrap_or_default();
-                    tasks::load_previews(state.dispatcher(), state.generation, source, root, todo);
+                    tasks::load_previews(
+                        state.dispatcher(),
+                        state.store.generation,
+                        source.rc(),
+                        root,
+                        todo,
+                    );
                 }
             }
         });
@@ -136,7 +142,7 @@ pub fn model_detail(props: &Props) -> Html {
     let close = props.on_close.reform(|_| ());
     let verify_this = {
         let (state, name) = (state.clone(), m.name.clone());
-        Callback::from(move |_| super::verify::verify_models(&state, vec![name.clone()]))
+        Callback::from(move |_| crate::drive::verify::start(&state, vec![name.clone()]))
     };
     html! {
         <section class="detail" id="detail" aria-label={format!("Model {}", m.name)}>
@@ -155,10 +161,10 @@ pub fn model_detail(props: &Props) -> Html {
                 <tbody>{ layer_row(&m.config_blob) }{ for m.layers.iter().map(layer_row) }</tbody>
             </table>
             <h3>{ "GGUF header" }</h3>
-            { gguf_section(state, m) }
+            { gguf_section(&state.store, m) }
             <h3>{ "Config" }</h3>
             <pre class="preview" id="config-json">{ m.config.as_ref().and_then(|c| serde_json::to_string_pretty(c).ok()).unwrap_or_else(|| "(config blob not readable)".into()) }</pre>
-            { for text_layers(m).into_iter().map(|l| preview(state, l)) }
+            { for text_layers(m).into_iter().map(|l| preview(&state.store, l)) }
             <p class="muted">{ format!("Manifest written {}", m.modified_ms.map(iso8601_utc).unwrap_or_default()) }</p>
         </section>
     }

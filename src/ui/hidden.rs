@@ -4,7 +4,7 @@
 //! `<input webkitdirectory>`, whose listing has them (`tasks::see_hidden`).
 
 use super::state::AppState;
-use super::tasks;
+use crate::drive::open as tasks;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -18,6 +18,7 @@ pub struct Props {
 pub fn hidden_notice(props: &Props) -> Html {
     let state = &props.state;
     let hides = state
+        .store
         .report
         .as_ref()
         .is_some_and(|r| !r.orphans_are_certain());
@@ -25,16 +26,18 @@ pub fn hidden_notice(props: &Props) -> Html {
         let state = state.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            let (Some(source), Some(report), Some(list)) =
-                (state.source.clone(), state.report.clone(), input.files())
-            else {
+            let (Some(source), Some(report), Some(list)) = (
+                state.store.source.clone(),
+                state.store.report.clone(),
+                input.files(),
+            ) else {
                 return;
             };
             tasks::see_hidden(
                 state.dispatcher(),
-                state.generation + 1,
-                source,
-                report,
+                state.store.generation + 1,
+                source.rc(),
+                report.rc(),
                 list,
             );
         })

@@ -6,12 +6,13 @@
 //! as typed); the Import button, which hands the [`Choices`] to the import
 //! task; Cancel while it runs; how it ended.
 
-use super::import_task::{self, ImportStatus};
 use super::state::AppState;
+use super::state::ImportStatus;
 use crate::core::archive::read::conflicts::{check_typed_names, find_conflicts, Conflict};
 use crate::core::archive::read::{Choices, Existing, Rename};
 use crate::core::format::{fixed, human_bytes};
 use crate::core::name::ModelName;
+use crate::drive::import as import_task;
 use std::collections::BTreeMap;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -106,7 +107,7 @@ fn choices(conflicts: &[Conflict], picks: &[Pick], names: &[Option<ModelName>]) 
 }
 
 fn status(state: &AppState) -> Html {
-    match &state.import {
+    match &state.import.status {
         Some(ImportStatus::Running {
             read,
             size,
@@ -145,7 +146,7 @@ fn status(state: &AppState) -> Html {
 pub fn import_controls(props: &Props) -> Html {
     let state = &props.state;
     let picks: Picks = use_state(|| (0, BTreeMap::new()));
-    let (Some(run), Some(store)) = (&state.archive, &state.report) else {
+    let (Some(run), Some(store)) = (&state.archive.run, &state.store.report) else {
         return status(state);
     };
     let conflicts = find_conflicts(&run.manifests, &store.models);
@@ -179,15 +180,12 @@ pub fn import_controls(props: &Props) -> Html {
         .map(|r| r.clone().and_then(Result::ok))
         .collect();
     let wrong = results.iter().any(|r| matches!(r, Some(Err(_))));
-    let importing = matches!(state.import, Some(ImportStatus::Running { .. }));
+    let importing = matches!(state.import.status, Some(ImportStatus::Running { .. }));
     let import = {
         let (state, choices) = (state.clone(), choices(&conflicts, &current, &names));
         Callback::from(move |_| import_task::start(&state, choices.clone()))
     };
-    let cancel = state
-        .import_cancel
-        .clone()
-        .map(|c| Callback::from(move |_| c.cancel()));
+    let cancel = importing.then(|| Callback::from(|_| import_task::cancel()));
     html! {
         <>
             if !conflicts.is_empty() {

@@ -1,50 +1,44 @@
 //! The Yew app. In: the [`state::AppState`] and user events. Out: the page —
-//! toolbar, store summary, models table and model detail. Components render
-//! state only; I/O is started in [`tasks`] through the `web` layer.
+//! toolbar, store summary, verify and pack panels, models table, model
+//! detail, archive and registry panels. Components render state only; the
+//! work they ask for is started by `crate::drive`.
 
 mod archive;
-mod archive_task;
 mod detail;
 mod hidden;
-mod import_blobs;
 mod import_choices;
-mod import_task;
 mod login;
 mod pack;
-mod pack_run;
-mod pack_task;
-#[cfg(feature = "registry-module")]
-mod pull_task;
-#[cfg(feature = "registry-module")]
-mod push_task;
 mod registry;
-mod registry_client;
-#[cfg(feature = "registry-module")]
-pub mod registry_engine;
-mod registry_run;
-mod state;
+pub mod state;
 mod summary;
 mod table;
-mod tasks;
 mod toolbar;
 mod verify;
-mod verify_run;
-mod verify_task;
 
-use state::{Action, AppState, Phase};
+use crate::drive;
+use state::{AppState, Phase, StoreAction, VerifyState};
 use yew::prelude::*;
 
 #[function_component(App)]
 fn app() -> Html {
-    let state = use_reducer(AppState::default);
+    let state = use_reducer(|| AppState {
+        verify: VerifyState::with_workers(crate::web::hash_pool::default_pool_size()),
+        ..AppState::default()
+    });
     let dispatch = state.dispatcher();
     {
         let dispatch = dispatch.clone();
-        use_effect_with((), move |_| tasks::load_last_folder(dispatch));
+        use_effect_with((), move |_| {
+            drive::settings::forget_old_logins();
+            drive::open::load_last_folder(dispatch);
+        });
     }
     let on_select = {
         let dispatch = dispatch.clone();
-        Callback::from(move |name: Option<String>| dispatch.dispatch(Action::Select(name)))
+        Callback::from(move |name: Option<String>| {
+            drive::send(&dispatch, StoreAction::Select(name))
+        })
     };
     html! {
         <>
@@ -54,12 +48,12 @@ fn app() -> Html {
             </header>
             <toolbar::Toolbar state={state.clone()} />
             { phase_banner(&state) }
-            if let (Phase::Ready, Some(report)) = (&state.phase, &state.report) {
-                <summary::Summary report={report.clone()} open_ms={state.open_ms} />
+            if let (Phase::Ready, Some(report)) = (&state.store.phase, &state.store.report) {
+                <summary::Summary report={report.rc()} open_ms={state.store.open_ms} />
                 <verify::VerifyPanel state={state.clone()} />
                 <pack::PackPanel state={state.clone()} />
                 <table::ModelsTable state={state.clone()} on_select={on_select.clone()} />
-                if let Some(model) = state.selected.as_ref().and_then(|n| report.model(n)) {
+                if let Some(model) = state.store.selected.as_ref().and_then(|n| report.model(n)) {
                     <detail::ModelDetail state={state.clone()} model={model.name.clone()} on_close={on_select.reform(|_| None)} />
                 }
             }
@@ -71,17 +65,18 @@ fn app() -> Html {
 
 fn phase_banner(state: &UseReducerHandle<AppState>) -> Html {
     let notice = state
+        .store
         .notice
         .as_ref()
         .map(|n| html! { <hidden::HiddenNotice state={state.clone()} notice={n.clone()} /> });
-    let closed = state.pick_closed.then(|| html! {
+    let closed = state.store.pick_closed.then(|| html! {
         <p class="status" role="status" id="picker-closed">{ "No folder was opened: the dialog was closed, or the browser was not allowed to view the folder. Click “Open models folder”, choose the folder, and answer Allow when the browser asks to view its files." }</p>
     });
     html! { <>{ closed }{ phase_view(state, notice) }</> }
 }
 
 fn phase_view(state: &AppState, notice: Option<Html>) -> Html {
-    match &state.phase {
+    match &state.store.phase {
         Phase::Welcome => html! {
             <section class="welcome">
                 <p>{ "Pick your Ollama folder: " }<code>{ "~/.ollama" }</code>{ ", " }<code>{ "~/.ollama/models" }</code>

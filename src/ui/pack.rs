@@ -3,13 +3,12 @@
 //! (blobs counted once), the gzip choice, "Download archive", live
 //! progress with Cancel, and how the run ended.
 
-use super::pack_run::{PackRun, PackStatus};
-use super::pack_task::{self, PackRequest};
-use super::state::{Action, AppState};
+use super::state::{AppState, PackAction, PackRun, PackStatus};
 use crate::core::archive::choose::blob_problems;
 use crate::core::digest::Digest;
 use crate::core::format::{fixed, human_bytes};
 use crate::core::store::StoreReport;
+use crate::drive::pack::{self as pack_task, PackRequest};
 use crate::web::save::{has_save_picker, MEMORY_LIMIT};
 use std::collections::{BTreeMap, BTreeSet};
 use web_sys::HtmlSelectElement;
@@ -71,11 +70,11 @@ fn outcome(run: &PackRun) -> Html {
 #[function_component(PackPanel)]
 pub fn pack_panel(props: &Props) -> Html {
     let state = &props.state;
-    let Some(report) = state.report.as_ref() else {
+    let Some(report) = state.store.report.as_ref() else {
         return Html::default();
     };
     let gzip = use_state(|| None::<u32>);
-    let names: Vec<String> = state.pack_selection.iter().cloned().collect();
+    let names: Vec<String> = state.pack.selection.iter().cloned().collect();
     let problems: Vec<String> = report
         .models
         .iter()
@@ -84,10 +83,7 @@ pub fn pack_panel(props: &Props) -> Html {
         .map(|p| p.to_string())
         .collect();
     let (blob_count, bytes) = selection_size(report, &names);
-    let running = state
-        .pack
-        .as_ref()
-        .is_some_and(|r| r.status == PackStatus::Running);
+    let running = state.pack.is_running();
     let on_gzip = {
         let gzip = gzip.clone();
         Callback::from(move |e: Event| {
@@ -111,10 +107,7 @@ pub fn pack_panel(props: &Props) -> Html {
             )
         })
     };
-    let cancel = state
-        .pack_cancel
-        .clone()
-        .map(|c| Callback::from(move |_| c.cancel()));
+    let cancel = Some(Callback::from(|_| pack_task::cancel()));
     let select_all = {
         let dispatch = state.dispatcher();
         let intact: BTreeSet<String> = report
@@ -123,7 +116,7 @@ pub fn pack_panel(props: &Props) -> Html {
             .filter(|m| blob_problems(m).is_empty())
             .map(|m| m.name.clone())
             .collect();
-        Callback::from(move |_| dispatch.dispatch(Action::SetPackSelection(intact.clone())))
+        Callback::from(move |_| crate::drive::send(&dispatch, PackAction::Select(intact.clone())))
     };
     html! {
         <section class="pack" id="pack">
@@ -150,8 +143,8 @@ pub fn pack_panel(props: &Props) -> Html {
             }
             if !problems.is_empty() { <div class="error" id="pack-problems"><p>{ "These models cannot be packed until they are pulled again:" }</p><ul>{ for problems.iter().map(|p| html!{ <li>{ p }</li> }) }</ul></div> }
             if !has_save_picker() { <p class="warning">{ format!("This browser cannot stream to a file: archives are built in memory, up to {} MB.", MEMORY_LIMIT / 1_000_000) }</p> }
-            if let Some(e) = &state.pack_error { <p class="error" id="pack-error">{ e }</p> }
-            if let Some(run) = &state.pack {
+            if let Some(e) = &state.pack.error { <p class="error" id="pack-error">{ e }</p> }
+            if let Some(run) = &state.pack.run {
                 if running { { progress(run) } }
                 { outcome(run) }
             }

@@ -7,18 +7,15 @@
 //! blocked the registry.
 
 use super::login;
-use super::registry_client;
-use super::registry_run::{
+use super::state::registry::{
     CorsHelp, Ended, EngineEvent, Kind, LookedUp, PullRequest, PullTo, PushRequest, RegistryAction,
     RegistryState, TransferOptions, TransferRun,
 };
 use super::state::AppState;
 use crate::core::format::{fixed, human_bytes};
 use crate::core::registry::RegistryRef;
+use crate::drive::registry::client as registry_client;
 use crate::web::picker::BrowserSource;
-use crate::web::store_writer;
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::spawn_local;
 use web_sys::{FileSystemDirectoryHandle, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -46,8 +43,8 @@ fn value(node: &NodeRef) -> String {
         .to_string()
 }
 
-fn options(f: &Fields, reference: &RegistryRef) -> Result<TransferOptions, String> {
-    let credentials = login::credentials(&f.login, &reference.host);
+fn options(f: &Fields) -> Result<TransferOptions, String> {
+    let credentials = login::credentials(&f.login);
     let mut opts = TransferOptions {
         user: credentials.as_ref().map(|c| c.username.clone()),
         password: credentials.map(|c| c.password),
@@ -78,17 +75,17 @@ fn options(f: &Fields, reference: &RegistryRef) -> Result<TransferOptions, Strin
 /// The reference typed (or looked up) and the transfer options for it.
 fn parse_target(f: &Fields, text: &str) -> Result<(RegistryRef, TransferOptions), String> {
     let reference = RegistryRef::parse(text).map_err(|e| e.to_string())?;
-    let options = options(f, &reference)?;
+    let options = options(f)?;
     Ok((reference, options))
 }
 
 /// The open folder's handle and its models folder, when the browser may
 /// write to it.
 fn folder_of(state: &AppState) -> Option<(FileSystemDirectoryHandle, String)> {
-    match state.source.as_deref() {
+    match state.store.source.as_deref() {
         Some(BrowserSource::Dir(dir)) => Some((
             dir.handle().clone(),
-            state.report.as_ref()?.models_dir.clone(),
+            state.store.report.as_ref()?.models_dir.clone(),
         )),
         _ => None,
     }
@@ -113,31 +110,11 @@ fn on_event(
 
 /// Reads the app's folder again (after a pull wrote into it).
 fn reopen(app: &UseReducerHandle<AppState>) -> Option<Callback<()>> {
-    let source = app.source.clone()?;
-    let BrowserSource::Dir(_) = &*source else {
-        return None;
-    };
-    let (dispatch, generation) = (app.dispatcher(), app.generation + 1);
+    let source = app.store.source.clone()?;
+    let (dispatch, generation) = (app.dispatcher(), app.store.generation + 1);
     Some(Callback::from(move |()| {
-        let BrowserSource::Dir(dir) = &*source else {
-            return;
-        };
-        let again = BrowserSource::Dir(dir.reopened());
-        super::tasks::open(dispatch.clone(), generation, async move { Ok(again) });
+        crate::drive::open::reopen(dispatch.clone(), generation, &source);
     }))
-}
-
-/// Starts a run in the engine; a failure to start is shown as an error.
-fn begin(
-    error: &UseStateHandle<Option<String>>,
-    run: impl std::future::Future<Output = Result<(), String>> + 'static,
-) {
-    let error = error.clone();
-    spawn_local(async move {
-        if let Err(e) = run.await {
-            error.set(Some(e));
-        }
-    });
 }
 
 #[function_component(RegistryPanel)]
@@ -184,13 +161,11 @@ pub fn registry_panel(props: &Props) -> Html {
                     to: pull_to,
                 };
                 let events = on_event(&reg, folder.as_ref().and_then(|_| reopen(&app)));
-                begin(&error, async move {
-                    let handle = match folder {
-                        Some(folder) => writable_models(folder).await?.into(),
-                        None => JsValue::NULL,
-                    };
-                    registry_client::pull(&request, handle, events).await
-                });
+                let on_error = {
+                    let error = error.clone();
+                    Callback::from(move |e| error.set(Some(e)))
+                };
+                registry_client::pull(request, folder, events, on_error);
             })
         }
     };
@@ -217,9 +192,11 @@ pub fn registry_panel(props: &Props) -> Html {
                 options,
             };
             let events = on_event(&reg, None);
-            begin(&error, async move {
-                registry_client::push(&request, picked.into(), events).await
-            });
+            let on_error = {
+                let error = error.clone();
+                Callback::from(move |e| error.set(Some(e)))
+            };
+            registry_client::push(request, picked, events, on_error);
         })
     };
     let cancel = {
@@ -232,6 +209,7 @@ pub fn registry_panel(props: &Props) -> Html {
     };
     let models: Vec<String> = props
         .state
+        .store
         .report
         .as_ref()
         .map(|r| r.models.iter().map(|m| m.name.clone()).collect())
@@ -279,20 +257,6 @@ pub fn registry_panel(props: &Props) -> Html {
             }
         </section>
     }
-}
-
-/// The models folder, with write access asked for now (on the click).
-async fn writable_models(
-    folder: Option<(FileSystemDirectoryHandle, String)>,
-) -> Result<FileSystemDirectoryHandle, String> {
-    let (picked, models_dir) =
-        folder.ok_or("open a models folder first (with \"Open models folder\")")?;
-    store_writer::request_write(&picked, "pull")
-        .await
-        .map_err(|e| e.to_string())?;
-    store_writer::models_dir(&picked, &models_dir)
-        .await
-        .map_err(|e| e.to_string())
 }
 
 fn manifest_view(found: &LookedUp) -> Html {

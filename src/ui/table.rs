@@ -2,9 +2,10 @@
 //! column and filter text from the state. Out: a sortable, filterable table
 //! whose rows select a model.
 
-use super::state::{Action, AppState, Column};
+use super::state::{AppState, Column, PackAction, StoreAction};
 use crate::core::format::{human_bytes, relative_time};
 use crate::core::store::ModelReport;
+use crate::drive::send;
 use crate::web::js::epoch_ms;
 use std::cmp::Ordering;
 use web_sys::HtmlInputElement;
@@ -77,7 +78,7 @@ fn matches(m: &ModelReport, filter: &str) -> bool {
 }
 
 fn header(state: &UseReducerHandle<AppState>, column: Column, label: &str) -> Html {
-    let (sorted, descending) = state.sort;
+    let (sorted, descending) = state.store.sort;
     let arrow = if sorted != column {
         ""
     } else if descending {
@@ -95,7 +96,7 @@ fn header(state: &UseReducerHandle<AppState>, column: Column, label: &str) -> Ht
     let dispatch = state.dispatcher();
     html! {
         <th aria-sort={aria}>
-            <button class="sort" onclick={Callback::from(move |_| dispatch.dispatch(Action::Sort(column)))}>{ format!("{label}{arrow}") }</button>
+            <button class="sort" onclick={Callback::from(move |_| send(&dispatch, StoreAction::Sort(column)))}>{ format!("{label}{arrow}") }</button>
         </th>
     }
 }
@@ -111,7 +112,7 @@ fn row(
         let (dispatch, name) = (state.dispatcher(), m.name.clone());
         Callback::from(move |e: MouseEvent| {
             e.stop_propagation();
-            dispatch.dispatch(Action::TogglePack(name.clone()));
+            send(&dispatch, PackAction::Toggle(name.clone()));
         })
     };
     let name = m.name.clone();
@@ -139,14 +140,14 @@ fn row(
 #[function_component(ModelsTable)]
 pub fn models_table(props: &Props) -> Html {
     let state = &props.state;
-    let Some(report) = state.report.as_ref() else {
+    let Some(report) = state.store.report.as_ref() else {
         return Html::default();
     };
-    let (column, descending) = state.sort;
+    let (column, descending) = state.store.sort;
     let mut models: Vec<&ModelReport> = report
         .models
         .iter()
-        .filter(|m| matches(m, &state.filter))
+        .filter(|m| matches(m, &state.store.filter))
         .collect();
     models.sort_by(|a, b| {
         let o = compare(column, a, b).then_with(|| a.name.cmp(&b.name));
@@ -159,9 +160,10 @@ pub fn models_table(props: &Props) -> Html {
     let on_filter = {
         let dispatch = state.dispatcher();
         Callback::from(move |e: InputEvent| {
-            dispatch.dispatch(Action::Filter(
-                e.target_unchecked_into::<HtmlInputElement>().value(),
-            ))
+            send(
+                &dispatch,
+                StoreAction::Filter(e.target_unchecked_into::<HtmlInputElement>().value()),
+            )
         })
     };
     let shown = models.len();
@@ -169,12 +171,12 @@ pub fn models_table(props: &Props) -> Html {
         <section class="models">
             <div class="table-tools">
                 <h2>{ format!("Models ({})", report.models.len()) }</h2>
-                <input id="filter" type="search" placeholder="Filter by name, ID, family, quantization…" value={state.filter.clone()} oninput={on_filter} aria-label="Filter models" />
+                <input id="filter" type="search" placeholder="Filter by name, ID, family, quantization…" value={state.store.filter.clone()} oninput={on_filter} aria-label="Filter models" />
                 if shown != report.models.len() { <span class="muted">{ format!("{shown} shown") }</span> }
             </div>
             <table id="models">
                 <thead><tr>{ for COLUMNS.iter().map(|(c, l)| header(state, *c, l)) }</tr></thead>
-                <tbody>{ for models.iter().map(|m| row(m, state.selected.as_deref() == Some(&m.name), state.pack_selection.contains(&m.name), state, &props.on_select)) }</tbody>
+                <tbody>{ for models.iter().map(|m| row(m, state.store.selected.as_deref() == Some(&m.name), state.pack.selection.contains(&m.name), state, &props.on_select)) }</tbody>
             </table>
             if report.models.is_empty() { <p class="muted">{ "This models folder holds no models." }</p> }
         </section>

@@ -3,7 +3,7 @@
 //! `tasks::open` started with the right way of getting the folder.
 
 use super::state::{AppState, Phase};
-use super::tasks;
+use crate::drive::open as tasks;
 use crate::web::{demo, picker};
 use web_sys::{DragEvent, HtmlInputElement};
 use yew::prelude::*;
@@ -16,7 +16,7 @@ pub struct Props {
 #[function_component(Toolbar)]
 pub fn toolbar(props: &Props) -> Html {
     let state = &props.state;
-    let generation = state.generation + 1;
+    let generation = state.store.generation + 1;
     let open_picker = {
         let dispatch = state.dispatcher();
         Callback::from(move |_| tasks::open(dispatch.clone(), generation, picker::pick_directory()))
@@ -44,13 +44,14 @@ pub fn toolbar(props: &Props) -> Html {
             tasks::open(dispatch.clone(), generation, picker::from_drop(dropped));
         })
     };
-    let busy = matches!(state.phase, super::state::Phase::Opening(_));
+    let busy = matches!(state.store.phase, super::state::Phase::Opening(_));
     // Always rendered (hidden when there is nothing to reopen), so that
     // its arrival right after the page loads changes no other node.
     let last = state
+        .store
         .last_folder
         .clone()
-        .filter(|_| matches!(state.phase, Phase::Welcome | Phase::Failed(_)));
+        .filter(|_| matches!(state.store.phase, Phase::Welcome | Phase::Failed(_)));
     let reopen_label = last.as_ref().map(|h| format!("Reopen {}", h.name()));
     let on_reopen = {
         let dispatch = state.dispatcher();

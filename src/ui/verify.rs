@@ -3,50 +3,16 @@
 //! progress overall and per blob with MB/s and time left, Cancel, and the
 //! results: every problem blob and a verdict per model.
 
-use super::state::AppState;
-use super::verify_run::{RunState, VerifyRun};
-use super::verify_task::{self, VerifyRequest};
+use super::state::verify::{RunState, VerifyOptions, VerifyRun};
+use super::state::{AppState, VerifyAction};
 use crate::core::format::{fixed, human_bytes};
-use crate::core::verify::Selection;
-use crate::web::hash_pool::default_pool_size;
+use crate::drive::{self, verify as verify_task};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub state: UseReducerHandle<AppState>,
-}
-
-fn checked(id: &str) -> bool {
-    gloo::utils::document()
-        .get_element_by_id(id)
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(e).ok())
-        .is_some_and(|i| i.checked())
-}
-
-fn workers() -> usize {
-    gloo::utils::document()
-        .get_element_by_id("verify-workers")
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<HtmlInputElement>(e).ok())
-        .and_then(|i| i.value().parse().ok())
-        .unwrap_or_else(default_pool_size)
-        .clamp(1, 16)
-}
-
-/// Starts verifying the given models (all when empty) with the panel's options.
-pub fn verify_models(state: &UseReducerHandle<AppState>, models: Vec<String>) {
-    let selection = Selection {
-        models,
-        orphans: checked("verify-orphans"),
-    };
-    verify_task::start(
-        state,
-        VerifyRequest {
-            selection,
-            quick: checked("verify-quick"),
-            workers: workers(),
-        },
-    );
 }
 
 fn percent(done: u64, total: u64) -> f64 {
@@ -119,45 +85,42 @@ fn results(run: &VerifyRun) -> Html {
 #[function_component(VerifyPanel)]
 pub fn verify_panel(props: &Props) -> Html {
     let state = &props.state;
-    let running = state
-        .verify
-        .as_ref()
-        .is_some_and(|r| r.state == RunState::Running);
+    let running = state.verify.is_running();
     let verify_all = {
         let state = state.clone();
-        Callback::from(move |_| verify_models(&state, Vec::new()))
+        Callback::from(move |_| verify_task::start(&state, Vec::new()))
     };
-    // What the user typed, so a re-render (progress, a row click) never
-    // puts the default back before they press Verify.
-    let worker_count = use_state(|| default_pool_size().to_string());
-    let on_workers = {
-        let worker_count = worker_count.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(input) = e.target_dyn_into::<HtmlInputElement>() {
-                worker_count.set(input.value());
-            }
+    let options = state.verify.options;
+    // The panel's controls are the verify options in the state.
+    let set = |change: fn(&mut VerifyOptions, &HtmlInputElement)| {
+        let dispatch = state.dispatcher();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let mut next = options;
+            change(&mut next, &input);
+            drive::send(&dispatch, VerifyAction::Options(next));
         })
     };
-    let cancel = {
-        let pool = state.pool.clone();
-        Callback::from(move |_| {
-            if let Some(p) = &pool {
-                p.cancel()
-            }
-        })
-    };
+    let on_orphans = set(|o, i| o.orphans = i.checked());
+    let on_quick = set(|o, i| o.quick = i.checked());
+    let on_workers = set(|o, i| {
+        if let Ok(n) = i.value().parse() {
+            o.workers = n;
+        }
+    });
+    let cancel = Callback::from(|_| verify_task::cancel());
     html! {
         <section class="verify" id="verify">
             <h2>{ "Verify" }</h2>
             <p class="muted">{ "Re-hashes every blob with SHA-256 in this tab (several Web Workers, a few MiB at a time) and compares it with its name and manifest." }</p>
             <div class="toolbar">
                 <button id="verify-all" class="primary" onclick={verify_all} disabled={running}>{ "Verify all blobs" }</button>
-                <label><input type="checkbox" id="verify-orphans" />{ " include orphaned blobs" }</label>
-                <label title="Skip blobs verified ok in this session whose size and modification time have not changed"><input type="checkbox" id="verify-quick" />{ " quick check" }</label>
-                <label>{ "workers " }<input type="number" id="verify-workers" min="1" max="16" value={(*worker_count).clone()} oninput={on_workers} style="width:4em" /></label>
+                <label><input type="checkbox" id="verify-orphans" checked={options.orphans} onchange={on_orphans} />{ " include orphaned blobs" }</label>
+                <label title="Skip blobs verified ok in this session whose size and modification time have not changed"><input type="checkbox" id="verify-quick" checked={options.quick} onchange={on_quick} />{ " quick check" }</label>
+                <label>{ "workers " }<input type="number" id="verify-workers" min="1" max="16" value={options.workers.to_string()} onchange={on_workers} style="width:4em" /></label>
                 if running { <button id="verify-cancel" onclick={cancel}>{ "Cancel" }</button> }
             </div>
-            if let Some(run) = &state.verify {
+            if let Some(run) = &state.verify.run {
                 <p id="verify-scope" data-run={run.id.to_string()} data-bytes={run.total_bytes.to_string()}>{ format!("Verifying {}: {} blob(s), {} to read.", run.scope, run.plan.checks.len(), human_bytes(run.total_bytes)) }</p>
                 if let Some(e) = &run.error { <p class="error">{ e }</p> }
                 if running { { progress(run) } }

@@ -4,8 +4,8 @@
 //! (the jobs come in the plan's hash order: largest first).
 //! `cancel` stops every worker at once.
 
-use super::js::{prop, prop_string, WebError};
-use js_sys::{Object, Reflect};
+use super::js::WebError;
+use super::messages::{FromWorker, ToWorker};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -145,22 +145,24 @@ impl HashPool {
             inner.queue.pop_front()
         };
         let Some((job, blob)) = job else { return };
-        let message = Object::new();
-        let _ = Reflect::set(&message, &"id".into(), &JsValue::from_f64(job as f64));
-        let _ = Reflect::set(&message, &"file".into(), &blob.file);
-        if let Some(handle) = &blob.handle {
-            let _ = Reflect::set(&message, &"handle".into(), handle);
-        }
-        let posted = self.inner.borrow().workers[index].post_message(&message);
+        let message = ToWorker::new(None);
+        message.set_id(job as f64);
+        message.set_file(&blob.file);
+        message.set_handle(
+            &blob
+                .handle
+                .clone()
+                .map_or(JsValue::UNDEFINED, JsValue::from),
+        );
+        let posted = self.inner.borrow().workers[index]
+            .post_message(&message)
+            .map_err(|e| WebError::from_js(&e).to_string());
         match posted {
             Ok(()) => {
                 self.inner.borrow_mut().busy += 1;
                 self.emit(PoolEvent::Started { job });
             }
-            Err(e) => self.emit(PoolEvent::Failed {
-                job,
-                message: WebError::from_js(&e).to_string(),
-            }),
+            Err(message) => self.emit(PoolEvent::Failed { job, message }),
         }
     }
 
@@ -168,19 +170,20 @@ impl HashPool {
         if self.inner.borrow().stopped {
             return;
         }
-        let job = prop(data, "id").and_then(|v| v.as_f64()).unwrap_or(-1.0) as usize;
-        let bytes = prop(data, "bytes").and_then(|v| v.as_f64()).unwrap_or(0.0) as u64;
-        let event = match prop_string(data, "type").as_deref() {
+        let reply = FromWorker::of(data.clone());
+        let job = reply.id().map_or(usize::MAX, |id| id as usize);
+        let bytes = reply.bytes().unwrap_or(0.0) as u64;
+        let event = match reply.kind().as_deref() {
             Some("progress") => return self.emit(PoolEvent::Progress { job, bytes }),
             Some("done") => PoolEvent::Hashed {
                 job,
-                hex: prop_string(data, "hex").unwrap_or_default(),
+                hex: reply.hex().unwrap_or_default(),
                 bytes,
-                via: prop_string(data, "via").unwrap_or_default(),
+                via: reply.via().unwrap_or_default(),
             },
             _ => PoolEvent::Failed {
                 job,
-                message: prop_string(data, "message").unwrap_or_else(|| "unknown error".into()),
+                message: reply.message().unwrap_or_else(|| "unknown error".into()),
             },
         };
         self.emit(event);

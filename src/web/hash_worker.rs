@@ -196,11 +196,7 @@ async fn hash_streamed(
 }
 
 fn result(hex: &str, bytes: u64, via: &str) -> Result<JsValue, JsValue> {
-    let result = Object::new();
-    Reflect::set(&result, &"bytes".into(), &JsValue::from_f64(bytes as f64))?;
-    Reflect::set(&result, &"hex".into(), &hex.into())?;
-    Reflect::set(&result, &"via".into(), &via.into())?;
-    Ok(result.into())
+    Ok(super::messages::HashResult::new(hex, bytes, via).into())
 }
 
 /// A streaming SHA-256 for page scripts (the benchmark compares it with

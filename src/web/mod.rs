@@ -12,6 +12,7 @@ pub mod hash_pool;
 pub mod hash_worker;
 pub mod hidden;
 pub mod js;
+pub mod messages;
 pub mod opfs;
 pub mod page_writable;
 pub mod picker;

@@ -3,8 +3,9 @@
 //! browser download of any size with flat memory: each chunk goes to the
 //! service worker only when its stream asks for one (backpressure).
 
-use super::js::{call, epoch_ms, prop, prop_string, resolve, window, WebError};
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use super::js::{call, epoch_ms, prop, resolve, window, WebError};
+use super::messages::{FromWorker, ToWorker};
+use js_sys::{Array, Function, Promise, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -47,14 +48,6 @@ async fn wait_until(inbox: &Rc<RefCell<Inbox>>, done: impl Fn(&Inbox) -> bool) {
     }
 }
 
-fn message(pairs: &[(&str, JsValue)]) -> Object {
-    let object = Object::new();
-    for (key, value) in pairs {
-        let _ = Reflect::set(&object, &(*key).into(), value);
-    }
-    object
-}
-
 impl StreamDownload {
     /// Registers the worker, opens a channel and starts the download.
     pub async fn open(name: &str, size: Option<u64>) -> Result<Self, WebError> {
@@ -75,7 +68,7 @@ impl StreamDownload {
         let on_message = {
             let inbox = inbox.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                match prop_string(&e.data(), "type").as_deref() {
+                match FromWorker::of(e.data()).kind().as_deref() {
                     Some("ready") => inbox.borrow_mut().ready = true,
                     Some("pull") => inbox.borrow_mut().credits += 1,
                     Some("cancel") => inbox.borrow_mut().cancelled = true,
@@ -88,12 +81,10 @@ impl StreamDownload {
         port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         let id = format!("{}-{}", epoch_ms(), (js_sys::Math::random() * 1e9) as u64);
         let size = size.map_or(JsValue::UNDEFINED, |s| JsValue::from_f64(s as f64));
-        let hello = message(&[
-            ("type", "stream".into()),
-            ("id", id.clone().into()),
-            ("name", name.into()),
-            ("size", size),
-        ]);
+        let hello = ToWorker::new(Some("stream"));
+        hello.set_stream_id(&id);
+        hello.set_name(name);
+        hello.set_size(&size);
         call(
             &worker,
             "postMessage",
@@ -118,7 +109,8 @@ impl StreamDownload {
         }
         self.inbox.borrow_mut().credits -= 1;
         let buffer = Uint8Array::from(bytes).buffer();
-        let chunk = message(&[("type", "chunk".into()), ("chunk", buffer.clone().into())]);
+        let chunk = ToWorker::new(Some("chunk"));
+        chunk.set_chunk(&buffer);
         self.port
             .post_message_with_transferable(&chunk, &Array::of1(&buffer))
             .map_err(|e| WebError::from_js(&e))
@@ -126,15 +118,13 @@ impl StreamDownload {
 
     pub fn finish(self) -> Result<(), WebError> {
         self.port
-            .post_message(&message(&[("type", "end".into())]))
+            .post_message(&ToWorker::new(Some("end")))
             .map_err(|e| WebError::from_js(&e))
     }
 
     /// Ends the download with an error: the browser drops the partial file.
     pub fn discard(self) {
-        let _ = self
-            .port
-            .post_message(&message(&[("type", "abort".into())]));
+        let _ = self.port.post_message(&ToWorker::new(Some("abort")));
     }
 }
 

@@ -12,12 +12,13 @@
 //! cover. [`StreamHashers::room`] holds a writer back while its worker is
 //! behind, so memory stays bounded when the network outruns the hash.
 
-use super::js::{prop, prop_string, WebError};
+use super::js::WebError;
+use super::messages::{FromWorker, ToWorker};
 use crate::core::digest::Digest;
 use futures_channel::oneshot;
 use futures_util::future::select;
 use gloo::timers::future::TimeoutFuture;
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
@@ -66,17 +67,6 @@ struct Inner {
 #[derive(Clone)]
 pub struct StreamHashers {
     inner: Rc<RefCell<Inner>>,
-}
-
-fn message(id: u32, kind: &str) -> Object {
-    let m = Object::new();
-    let _ = Reflect::set(&m, &"id".into(), &id.into());
-    let _ = Reflect::set(&m, &"type".into(), &kind.into());
-    m
-}
-
-fn set(m: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(m, &key.into(), value);
 }
 
 impl StreamHashers {
@@ -144,7 +134,7 @@ impl StreamHashers {
         Ok(())
     }
 
-    fn post(&self, index: usize, m: &Object, transfer: Option<&JsValue>) {
+    fn post(&self, index: usize, m: &ToWorker, transfer: Option<&JsValue>) {
         let posted = {
             let inner = self.inner.borrow();
             let Some(worker) = inner.workers.get(index) else {
@@ -172,13 +162,13 @@ impl StreamHashers {
     /// The partial file of `digest` was opened: its chunks follow.
     pub fn begin(&self, digest: &Digest) {
         if let Some((index, id)) = self.inner.borrow_mut().streams.remove(digest) {
-            self.post(index, &message(id, "drop"), None);
+            self.post(index, &ToWorker::to(id, "drop"), None);
         }
         let Ok((index, id)) = self.assign() else {
             return;
         };
-        let m = message(id, "stream");
-        set(&m, "budget", &(HELD_BUDGET as f64).into());
+        let m = ToWorker::to(id, "stream");
+        m.set_budget(HELD_BUDGET as f64);
         self.post(index, &m, None);
         self.inner
             .borrow_mut()
@@ -193,11 +183,11 @@ impl StreamHashers {
         let Some((index, id)) = self.inner.borrow().streams.get(digest).copied() else {
             return;
         };
-        let m = message(id, "chunk");
-        set(&m, "offset", &(offset as f64).into());
-        set(&m, "len", &len.into());
+        let m = ToWorker::to(id, "chunk");
+        m.set_offset(offset as f64);
+        m.set_len(len);
         let data: JsValue = buffer.buffer().into();
-        set(&m, "data", &data);
+        m.set_data(&data);
         if let Some(behind) = self.inner.borrow_mut().behind.get_mut(index) {
             *behind += u64::from(len);
         }
@@ -237,9 +227,9 @@ impl StreamHashers {
             Ok(a) => a,
             Err(why) => return (self.inner.borrow().on_hashed.clone())(digest.clone(), Err(why)),
         };
-        let m = message(id, kind);
-        set(&m, "file", file);
-        set(&m, "handle", handle);
+        let m = ToWorker::to(id, kind);
+        m.set_file(file);
+        m.set_handle(handle);
         self.inner.borrow_mut().waiting.insert(id, digest.clone());
         self.post(index, &m, None);
     }
@@ -249,7 +239,7 @@ impl StreamHashers {
     pub async fn forget(&self, digest: &Digest) -> Result<(), String> {
         let started = self.inner.borrow_mut().streams.remove(digest);
         match started {
-            Some((index, id)) => self.call(index, message(id, "drop"), None).await,
+            Some((index, id)) => self.call(index, ToWorker::to(id, "drop"), None).await,
             None => Ok(()),
         }
     }
@@ -259,7 +249,7 @@ impl StreamHashers {
     fn call(
         &self,
         index: usize,
-        m: Object,
+        m: ToWorker,
         transfer: Option<&JsValue>,
     ) -> impl Future<Output = Result<(), String>> + 'static {
         let (tx, rx) = oneshot::channel();
@@ -271,7 +261,7 @@ impl StreamHashers {
                     let seq = inner.next_seq;
                     inner.next_seq += 1;
                     inner.calls.insert(seq, tx);
-                    set(&m, "seq", &seq.into());
+                    m.set_seq(seq);
                     None
                 }
             }
@@ -312,9 +302,9 @@ impl StreamHashers {
         let Ok((index, id)) = self.stream(digest) else {
             return Ok(false);
         };
-        let m = message(id, "open");
-        set(&m, "handle", handle);
-        set(&m, "size", &(size as f64).into());
+        let m = ToWorker::to(id, "open");
+        m.set_handle(handle);
+        m.set_size(&JsValue::from_f64(size as f64));
         match self.call(index, m, None).await.map_err(WebError::from_text) {
             Ok(()) => Ok(true),
             Err(WebError::Unsupported(_)) => Ok(false),
@@ -333,11 +323,11 @@ impl StreamHashers {
         len: u32,
     ) -> impl Future<Output = Result<(), String>> + 'static {
         let call = self.stream(digest).map(|(index, id)| {
-            let m = message(id, "write");
-            set(&m, "offset", &(offset as f64).into());
-            set(&m, "len", &len.into());
+            let m = ToWorker::to(id, "write");
+            m.set_offset(offset as f64);
+            m.set_len(len);
             let data: JsValue = buffer.buffer().into();
-            set(&m, "data", &data);
+            m.set_data(&data);
             self.call(index, m, Some(&data))
         });
         async move { call?.await }
@@ -346,7 +336,7 @@ impl StreamHashers {
     /// Flushes and closes `digest`'s partial file opened with `open_sync`.
     pub async fn close_sync(&self, digest: &Digest) -> Result<(), String> {
         match self.stream(digest) {
-            Ok((index, id)) => self.call(index, message(id, "close"), None).await,
+            Ok((index, id)) => self.call(index, ToWorker::to(id, "close"), None).await,
             Err(_) => Ok(()),
         }
     }
@@ -359,19 +349,19 @@ impl StreamHashers {
     }
 
     fn on_message(&self, index: usize, data: &JsValue) {
-        let id = prop(data, "id").and_then(|v| v.as_f64()).unwrap_or(-1.0) as u32;
-        let bytes = prop(data, "bytes").and_then(|v| v.as_f64()).unwrap_or(0.0) as u64;
-        let result = match prop_string(data, "type").as_deref() {
+        let reply = FromWorker::of(data.clone());
+        let id = reply.id().map_or(u32::MAX, |id| id as u32);
+        let bytes = reply.bytes().unwrap_or(0.0) as u64;
+        let result = match reply.kind().as_deref() {
             Some("ack") => {
-                let Some(seq) = prop(data, "seq").and_then(|v| v.as_f64()) else {
+                let Some(seq) = reply.seq() else {
                     return;
                 };
                 let seq = seq as u32;
-                let ok = prop(data, "ok").and_then(|v| v.as_bool()) == Some(true);
-                let answer = if ok {
+                let answer = if reply.ok() == Some(true) {
                     Ok(())
                 } else {
-                    Err(prop_string(data, "message").unwrap_or_default())
+                    Err(reply.message().unwrap_or_default())
                 };
                 if let Some(tx) = self.inner.borrow_mut().calls.remove(&seq) {
                     let _ = tx.send(answer);
@@ -380,7 +370,7 @@ impl StreamHashers {
             }
             Some("spare") => {
                 let mut inner = self.inner.borrow_mut();
-                if let Some(buffer) = prop(data, "data").and_then(|d| d.dyn_into().ok()) {
+                if let Ok(buffer) = reply.data().dyn_into() {
                     if inner.spare.len() < SPARE_BUFFERS {
                         inner.spare.push(buffer);
                     }
@@ -394,12 +384,12 @@ impl StreamHashers {
                 return self.wake_writers();
             }
             Some("done") => {
-                let hex = prop_string(data, "hex").unwrap_or_default();
+                let hex = reply.hex().unwrap_or_default();
                 Digest::parse(&format!("sha256:{hex}"))
                     .map(|d| (d, bytes))
                     .map_err(|e| e.to_string())
             }
-            Some("error") => Err(prop_string(data, "message").unwrap_or_default()),
+            Some("error") => Err(reply.message().unwrap_or_default()),
             _ => return,
         };
         let (digest, on_hashed) = {

@@ -7,7 +7,6 @@
 //! [`PlanError`] naming the unknown models and the ones that exist.
 
 use super::outcome::Outcome;
-use super::quick::QuickMemory;
 use crate::digest::Digest;
 use crate::name::ModelName;
 use crate::store::blob_dir::{BlobDir, BlobFile};
@@ -129,15 +128,6 @@ impl VerifyPlan {
             models: chosen.iter().map(|m| m.name.clone()).collect(),
             checks,
         })
-    }
-
-    /// Quick check: marks as remembered the blobs `memory` saw verified ok
-    /// with the same size and modification time they have now.
-    pub fn skip_remembered(mut self, memory: &QuickMemory) -> Self {
-        for c in &mut self.checks {
-            c.remembered = memory.is_fresh(c);
-        }
-        self
     }
 
     /// The blobs that must be read and hashed (nothing else settles them).

@@ -403,9 +403,7 @@ fn quick_check_skips_blobs_verified_since_with_same_size_and_mtime() {
         memory.record(c, &outcomes[&c.digest]);
     }
     assert_eq!(memory.len(), 4);
-    let again = plan_for(&f.store, &[], false)
-        .unwrap()
-        .skip_remembered(&memory);
+    let again = memory.skip_in(plan_for(&f.store, &[], false).unwrap());
     let hashed: Vec<&Digest> = again.to_hash().map(|c| &c.digest).collect();
     // beta's config and weights, and gemma's config; alpha's 4 are remembered.
     assert_eq!(hashed.len(), 3);
@@ -419,9 +417,7 @@ fn quick_check_skips_blobs_verified_since_with_same_size_and_mtime() {
     // forgotten, so they are always re-read.
     let weights = blob_file(&Digest::of(&f.weights_a));
     f.store.add_file(&weights, f.weights_a.clone(), T + 1);
-    let again = plan_for(&f.store, &["alpha:8b"], false)
-        .unwrap()
-        .skip_remembered(&memory);
+    let again = memory.skip_in(plan_for(&f.store, &["alpha:8b"], false).unwrap());
     let hashed: Vec<&Digest> = again.to_hash().map(|c| &c.digest).collect();
     assert_eq!(hashed, [&Digest::of(&f.weights_a)]);
     let gemma = plan_for(&f.store, &["gemma2"], false).unwrap();

@@ -6,19 +6,17 @@
 //! driven by `pull_task`/`push_task`, reporting each [`EngineEvent`] to
 //! that function as JSON; `registryCancel` stops a run.
 
-use super::pack_run::CancelFlag;
-use super::pull_task::{self, Destination, Emit, PullJob};
-use super::push_task::{self, PushJob};
-use super::registry_run::CorsHelp;
-use super::registry_run::{
-    Ended, EngineEvent, Kind, PullRequest, PullTo, PushRequest, TransferRun,
-};
-use crate::core::registry::cors::{caddy_config, is_ollama_registry, registry_config};
+use super::common::Emit;
+use super::pull::{self as pull_task, Destination, PullJob};
+use super::push::{self as push_task, PushJob};
 use crate::core::registry::pull::tuning::Link;
 use crate::core::registry::{PullOptions, PushOptions, RegistryRef};
 use crate::core::store::scan_store;
+use crate::drive::cancel::CancelFlag;
+use crate::ui::state::registry::{
+    Ended, EngineEvent, Kind, PullRequest, PullTo, PushRequest, TransferRun,
+};
 use crate::web::dir_source::DirSource;
-use crate::web::fetch::page_origin;
 use crate::web::js::{now_ms, WebError};
 use crate::web::picker::BrowserSource;
 use crate::web::save::SaveTarget;
@@ -204,32 +202,5 @@ pub fn registry_push(
 pub fn registry_cancel(id: u32) {
     if let Some(flag) = CANCELS.with(|c| c.borrow_mut().remove(&id)) {
         flag.cancel();
-    }
-}
-
-/// What the panel shows when the browser blocked the registry at
-/// `upstream` (`scheme://host[:port]`): `why`, and the registry:2 and Caddy
-/// configurations, filled in with this page's origin.
-pub fn cors_help(upstream: &str, why: &str) -> CorsHelp {
-    let origin = page_origin();
-    let host = upstream.split_once("://").map_or(upstream, |(_, h)| h);
-    CorsHelp {
-        headline: format!("This registry does not allow requests from this page ({origin})."),
-        detail: format!(" The browser blocked the answer: {why}. Nothing was changed."),
-        ollama: is_ollama_registry(host).then(|| format!("{host} is Ollama's own registry: it does not allow requests from web pages, so no browser app can pull from it directly. Use the command line (ollama-pack pull {host}/library/MODEL:TAG -o MODEL.ollama.tar) or put the Caddy proxy below in front of it.")),
-        registry_intro: format!("To allow it, add this to the registry's config.yml ({host}, Docker Distribution / registry:2) and restart it:"),
-        registry_config: registry_config(&origin),
-        caddy_intro: "Or, when the registry asks for a login (its preflight answer is then refused), put Caddy in front of it and use port 5001:".into(),
-        caddy_config: caddy_config(&origin, upstream),
-    }
-}
-
-/// Adds the CORS help to a run that failed because the browser blocked it.
-pub fn explain_block(run: &mut TransferRun) {
-    if let Some(Ended::Failed {
-        blocked: Some(why), ..
-    }) = &run.ended
-    {
-        run.cors = Some(cors_help(&run.registry, why));
     }
 }

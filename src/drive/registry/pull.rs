@@ -9,15 +9,17 @@
 //! this browser's private storage (so an interrupted pull resumes there),
 //! then packed into the file like any pack.
 
-use super::pack_run::{CancelFlag, PackRun, PackStatus};
-use super::pack_task;
-use super::registry_run::{Ended, EngineEvent, Kind, LookedUp, TransferRun};
+use super::common::{explain_block, registry_url, Emit, STALL_MS};
 use crate::core::archive::PackPlan;
 use crate::core::digest::Digest;
 use crate::core::format::human_bytes;
 use crate::core::registry::to_archive::{self, PackEnd, Staging, ToArchiveError};
 use crate::core::registry::{Pull, PullAction, PullOptions, PullSummary, RegistryRef};
 use crate::core::store::removal::RemovalPlan;
+use crate::drive::cancel::CancelFlag;
+use crate::drive::pack as pack_task;
+use crate::ui::state::registry::{Ended, EngineEvent, Kind, LookedUp, TransferRun};
+use crate::ui::state::{PackRun, PackStatus};
 use crate::web::dir_source::DirSource;
 use crate::web::hash_pool::default_pool_size;
 use crate::web::js::now_ms;
@@ -33,13 +35,8 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::FileSystemDirectoryHandle;
 
-/// Where a run's events go (to the app, as JSON).
-pub type Emit = Rc<dyn Fn(EngineEvent)>;
-
 /// Where the staging models folder for archive pulls lives in OPFS.
 pub const STAGING: &str = "ollama-pack-pulls";
-/// A stalled transfer is retried after this long without data.
-pub const STALL_MS: u32 = 30_000;
 
 pub enum Destination {
     LookUp,
@@ -74,7 +71,7 @@ pub fn start(emit: Emit, job: PullJob, cancel: CancelFlag) {
         let ended = run_job(job, &cancel, &mut run, &report, &emit).await;
         run.ended = Some(ended);
         run.last_ms = now_ms();
-        super::registry_engine::explain_block(&mut run);
+        explain_block(&mut run);
         report(&run);
     });
 }
@@ -484,9 +481,4 @@ async fn staging() -> Result<FileSystemDirectoryHandle, String> {
     store_writer::dir(&root, STAGING, true)
         .await
         .map_err(|e| format!("could not make the staging folder in this browser's storage: {e}"))
-}
-
-/// `scheme://host[:port]` of the reference's registry.
-pub fn registry_url(r: &RegistryRef) -> String {
-    format!("{}://{}", r.scheme.as_str(), r.host)
 }

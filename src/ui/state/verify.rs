@@ -1,12 +1,98 @@
-//! One verify run as state. In: the plan and the pool's events. Out: the
-//! outcomes so far, bytes done, speed and time left, and at the end a
-//! [`VerifyReport`]. Pure bookkeeping: the pool does the reading.
+//! Verify as state. In: [`VerifyAction`]s: the panel's options, a run
+//! started with its plan, the worker pool's events. Out: [`VerifyState`]:
+//! the options, the current [`VerifyRun`] (outcomes so far, bytes done,
+//! speed and time left, and at the end a [`VerifyReport`]) and the session's
+//! quick-check memory. Pure bookkeeping: the pool does the reading.
 
+use super::Shared;
 use crate::core::digest::Digest;
 use crate::core::verify::{BlobCheck, Outcome, QuickMemory, VerifyPlan, VerifyReport};
 use crate::web::hash_pool::PoolEvent;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+
+/// What the panel's controls say: include orphans, quick check, workers.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct VerifyOptions {
+    pub orphans: bool,
+    pub quick: bool,
+    pub workers: usize,
+}
+
+#[derive(Clone, PartialEq)]
+pub struct VerifyState {
+    pub options: VerifyOptions,
+    pub run: Option<Shared<VerifyRun>>,
+    /// Blobs verified ok this session (for the quick check).
+    pub memory: QuickMemory,
+}
+
+impl Default for VerifyState {
+    fn default() -> Self {
+        Self {
+            options: VerifyOptions {
+                orphans: false,
+                quick: false,
+                workers: 1,
+            },
+            run: None,
+            memory: QuickMemory::new(),
+        }
+    }
+}
+
+pub enum VerifyAction {
+    Options(VerifyOptions),
+    Started(VerifyRun),
+    Event {
+        id: u32,
+        event: PoolEvent,
+        now_ms: f64,
+    },
+    /// The run could not start (the page says why, instead of the folder).
+    Failed(String),
+}
+
+impl VerifyState {
+    /// With `workers` as the default for the workers field.
+    pub fn with_workers(workers: usize) -> Self {
+        let mut s = Self::default();
+        s.options.workers = workers;
+        s
+    }
+
+    /// A new folder is open: no run, the same options and memory.
+    pub fn for_new_folder(&self) -> Self {
+        Self {
+            options: self.options,
+            run: None,
+            memory: self.memory.clone(),
+        }
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.run
+            .as_ref()
+            .is_some_and(|r| r.state == RunState::Running)
+    }
+
+    pub fn reduce(&mut self, action: VerifyAction) -> bool {
+        match action {
+            VerifyAction::Options(options) => self.options = options,
+            VerifyAction::Started(run) => self.run = Some(Shared::new(run)),
+            VerifyAction::Event { id, event, now_ms } => {
+                let Some(run) = self.run.as_ref().filter(|r| r.id == id) else {
+                    return false;
+                };
+                let mut run = (**run).clone();
+                run.apply(event, now_ms, &mut self.memory);
+                self.run = Some(Shared::new(run));
+            }
+            VerifyAction::Failed(_) => return false,
+        }
+        true
+    }
+}
 
 #[derive(Clone, PartialEq, Debug)]
 pub enum RunState {

@@ -9,14 +9,16 @@
 //! message says so (or names what could not be removed, or says that the
 //! import stopped while writing the manifests).
 
+use super::cancel::CancelFlag;
 use super::import_blobs::{stream_blobs, text, Import, Stop};
-use super::pack_run::CancelFlag;
-use super::state::{Action, AppState};
+use super::{fresh, send};
 use crate::core::archive::read::rename::apply_renames;
 use crate::core::archive::read::{plan_import, Choices, ManifestPlan, VerifiedManifest};
 use crate::core::digest::Digest;
 use crate::core::source::{join, StoreSource};
 use crate::core::store::blob_dir::BlobDir;
+use crate::ui::state::{AppState, ImportAction, ImportStatus};
+use crate::web::js::now_ms;
 use crate::web::picker::BrowserSource;
 use crate::web::store_writer;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,22 +26,6 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{File, FileSystemDirectoryHandle};
 use yew::UseReducerHandle;
-
-#[derive(Clone, PartialEq)]
-pub enum ImportStatus {
-    /// `read` of the archive's `size` bytes were read, between the two times.
-    Running {
-        read: u64,
-        size: u64,
-        started_ms: f64,
-        last_ms: f64,
-    },
-    Done(String),
-    /// Why it failed, and what that left in the folder.
-    Failed(String, String),
-    /// What the cancelled import left in the folder.
-    Cancelled(String),
-}
 
 /// What a stopped import left in the folder: `committed` when it stopped
 /// while writing manifests, else `(made, left)`: how many files it had
@@ -208,21 +194,41 @@ fn status(result: Result<String, Stop>, after: String) -> ImportStatus {
     }
 }
 
+/// Stops the running import (what it wrote is removed).
+pub fn cancel() {
+    super::cancel(|l| &mut l.import);
+}
+
 pub fn start(state: &UseReducerHandle<AppState>, choices: Choices) {
     let (Some(source), Some(report), Some(archive)) = (
-        state.source.clone(),
-        state.report.clone(),
-        state.archive.clone(),
+        state.store.source.clone(),
+        state.store.report.clone(),
+        state.archive.run.clone(),
     ) else {
         return;
     };
+    let source = source.rc();
     let dispatch = state.dispatcher();
-    let generation = state.generation + 1;
-    let cancel = CancelFlag::default();
+    let generation = state.store.generation + 1;
+    let cancel = fresh(|l| &mut l.import);
     let size = archive.file.size() as u64;
-    dispatch.dispatch(Action::ImportStarted(cancel.clone(), size));
+    send(
+        &dispatch,
+        ImportAction::Started {
+            size,
+            now_ms: now_ms(),
+        },
+    );
     spawn_local(async move {
-        let on_read = |read| dispatch.dispatch(Action::ImportRead(read));
+        let on_read = |bytes| {
+            send(
+                &dispatch,
+                ImportAction::Read {
+                    bytes,
+                    now_ms: now_ms(),
+                },
+            )
+        };
         let status = run(
             archive.file.clone(),
             source.clone(),
@@ -232,10 +238,10 @@ pub fn start(state: &UseReducerHandle<AppState>, choices: Choices) {
             &on_read,
         )
         .await;
-        dispatch.dispatch(Action::Import(status));
+        send(&dispatch, ImportAction::Ended(status));
         if let BrowserSource::Dir(dir) = &*source {
             let again = BrowserSource::Dir(dir.reopened());
-            super::tasks::open(dispatch, generation, async move { Ok(again) });
+            super::open::open(dispatch, generation, async move { Ok(again) });
         }
     });
 }

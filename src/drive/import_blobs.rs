@@ -6,7 +6,7 @@
 //! manifests; or why it stopped, after which [`Import::undo`] removes
 //! every file it made. Cancel is seen within 64 KiB of input.
 
-use super::pack_run::CancelFlag;
+use super::cancel::CancelFlag;
 use crate::core::archive::read::{
     blob_needed, ArchiveReader, ArchiveVerifier, OwnedEvent, Placement, ReadOptions,
     VerifiedManifest,

@@ -3,54 +3,29 @@
 //! `ArchiveReport` (layout, models with verdicts, bad blobs, problems) and
 //! the verified manifests, dispatched to the state. Memory stays flat: one chunk at a time.
 
-use super::pack_run::CancelFlag;
-use super::state::{Action, AppState};
+use super::cancel::CancelFlag;
+use super::{fresh, send, Dispatch};
 use crate::core::archive::read::{
     ArchiveReader, ArchiveReport, ArchiveVerifier, ReadOptions, VerifiedManifest,
 };
+use crate::ui::state::{AppState, ArchiveAction, ArchiveRun};
 use crate::web::file_chunks::{FileChunks, CHUNK};
 use crate::web::js::now_ms;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::File;
-use yew::{UseReducerDispatcher, UseReducerHandle};
+use yew::UseReducerHandle;
 
-#[derive(Clone, PartialEq)]
-pub struct ArchiveRun {
-    pub id: u32,
-    pub name: String,
-    pub size: u64,
-    pub read: u64,
-    pub started_ms: f64,
-    pub last_ms: f64,
-    pub report: Option<Rc<ArchiveReport>>,
-    /// The manifests the check verified, to plan an import with.
-    pub manifests: Rc<Vec<VerifiedManifest>>,
-    pub cancelled: bool,
-    /// The browser could not read the file.
-    pub error: Option<String>,
-    /// The archive itself, for an import after the check.
-    pub file: File,
+/// Stops the running check.
+pub fn cancel() {
+    super::cancel(|l| &mut l.archive);
 }
 
-impl ArchiveRun {
-    pub fn speed(&self) -> f64 {
-        let secs = (self.last_ms - self.started_ms) / 1000.0;
-        if secs > 0.0 {
-            self.read as f64 / secs
-        } else {
-            0.0
-        }
-    }
-}
-
+/// Checks the archive `file`.
 pub fn start(state: &UseReducerHandle<AppState>, file: File) {
-    if let Some(cancel) = &state.archive_cancel {
-        cancel.cancel();
-    }
     let dispatch = state.dispatcher();
-    let id = state.archive.as_ref().map_or(1, |r| r.id + 1);
-    let cancel = CancelFlag::default();
+    let id = state.archive.run.as_ref().map_or(1, |r| r.id + 1);
+    let cancel = fresh(|l| &mut l.archive);
     let run = ArchiveRun {
         id,
         name: file.name(),
@@ -64,10 +39,7 @@ pub fn start(state: &UseReducerHandle<AppState>, file: File) {
         error: None,
         file: file.clone(),
     };
-    dispatch.dispatch(Action::ArchiveStarted {
-        run: run.clone(),
-        cancel: cancel.clone(),
-    });
+    send(&dispatch, ArchiveAction::Started(run.clone()));
     spawn_local(async move {
         let outcome = read_and_verify(&file, run.clone(), &cancel, &dispatch).await;
         let mut run = run;
@@ -81,7 +53,7 @@ pub fn start(state: &UseReducerHandle<AppState>, file: File) {
             Ok(None) => run.cancelled = true,
             Err(e) => run.error = Some(e),
         }
-        dispatch.dispatch(Action::ArchiveProgress(run));
+        send(&dispatch, ArchiveAction::Progress(run));
     });
 }
 
@@ -91,7 +63,7 @@ async fn read_and_verify(
     file: &File,
     mut run: ArchiveRun,
     cancel: &CancelFlag,
-    dispatch: &UseReducerDispatcher<AppState>,
+    dispatch: &Dispatch,
 ) -> Result<Option<(ArchiveReport, Vec<VerifiedManifest>)>, String> {
     let mut reader = ArchiveReader::new(ReadOptions {
         input_size: Some(run.size),
@@ -117,6 +89,6 @@ async fn read_and_verify(
         }
         run.read += chunk.len() as u64;
         run.last_ms = now_ms();
-        dispatch.dispatch(Action::ArchiveProgress(run.clone()));
+        send(dispatch, ArchiveAction::Progress(run.clone()));
     }
 }

@@ -1,13 +1,15 @@
-//! Background work started by the UI. In: a user gesture (pick, drop, file
-//! input, demo) or a selection. Out: [`Action`]s dispatched to the state as
-//! results arrive; nothing here renders.
+//! Opening a folder and reading what the page shows of it. In: a user
+//! gesture (pick, drop, file input, demo, reopen) or a selection. Out:
+//! [`StoreAction`]s dispatched to the state as results arrive; nothing here
+//! renders.
 
-use super::state::{Action, AppState, Loaded};
+use super::{send, Dispatch};
 use crate::core::digest::Digest;
 use crate::core::manifest::LayerKind;
 use crate::core::source::join;
 use crate::core::store::reads::{read_gguf_head, read_text_preview};
 use crate::core::store::{scan_store, ManifestListing, StoreReport};
+use crate::ui::state::{Loaded, Shared, StoreAction};
 use crate::web::dir_source::DirSource;
 use crate::web::hidden::{ChosenManifests, HiddenFiles};
 use crate::web::js::{now_ms, WebError};
@@ -18,9 +20,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
-use yew::UseReducerDispatcher;
-
-type Dispatch = UseReducerDispatcher<AppState>;
 
 /// Text layers are previewed up to this many bytes.
 pub const PREVIEW_BYTES: usize = 16 * 1024;
@@ -44,11 +43,11 @@ async fn scan_and_show(
     {
         let source = match get.await {
             Ok(source) => source,
-            Err(WebError::Cancelled) => return dispatch.dispatch(Action::Cancelled),
-            Err(e) => return dispatch.dispatch(Action::Failed(explain(&e))),
+            Err(WebError::Cancelled) => return send(&dispatch, StoreAction::Cancelled),
+            Err(e) => return send(&dispatch, StoreAction::Failed(explain(&e))),
         };
         let started = now_ms();
-        dispatch.dispatch(Action::Opening(source.name()));
+        send(&dispatch, StoreAction::Opening(source.name()));
         match scan_store(&source, &source.name()).await {
             Ok(mut report) => {
                 let (listing, notice) = listing_of(&source).await;
@@ -59,18 +58,23 @@ async fn scan_and_show(
                     }
                 }
                 let source = Rc::new(source);
+                // A verify of the folder shown before stops.
+                super::verify::cancel();
                 let weights = weights_digests(&report);
                 let root = report.models_dir.clone();
-                dispatch.dispatch(Action::Opened {
-                    generation,
-                    source: source.clone(),
-                    report,
-                    open_ms: now_ms() - started,
-                    notice,
-                });
+                send(
+                    &dispatch,
+                    StoreAction::Opened {
+                        generation,
+                        source: Shared::from(source.clone()),
+                        report,
+                        open_ms: now_ms() - started,
+                        notice,
+                    },
+                );
                 load_gguf(dispatch, generation, source, root, weights).await;
             }
-            Err(e) => dispatch.dispatch(Action::Failed(e.to_string())),
+            Err(e) => send(&dispatch, StoreAction::Failed(e.to_string())),
         }
     }
 }
@@ -132,20 +136,26 @@ async fn load_gguf(
     digests: Vec<Digest>,
 ) {
     for digest in digests {
-        dispatch.dispatch(Action::Gguf {
-            generation,
-            digest: digest.clone(),
-            value: Loaded::Loading,
-        });
+        send(
+            &dispatch,
+            StoreAction::Gguf {
+                generation,
+                digest: digest.clone(),
+                value: Loaded::Loading,
+            },
+        );
         let value = match read_gguf_head(&*source, &root, &digest).await {
             Ok(info) => Loaded::Done(Rc::new(info.summary())),
             Err(e) => Loaded::Failed(e.to_string()),
         };
-        dispatch.dispatch(Action::Gguf {
-            generation,
-            digest,
-            value,
-        });
+        send(
+            &dispatch,
+            StoreAction::Gguf {
+                generation,
+                digest,
+                value,
+            },
+        );
     }
 }
 
@@ -163,11 +173,14 @@ pub fn load_previews(
                 Ok(p) => Loaded::Done(p),
                 Err(e) => Loaded::Failed(e.message),
             };
-            dispatch.dispatch(Action::Preview {
-                generation,
-                digest,
-                value,
-            });
+            send(
+                &dispatch,
+                StoreAction::Preview {
+                    generation,
+                    digest,
+                    value,
+                },
+            );
         }
     });
 }
@@ -193,7 +206,7 @@ pub fn see_hidden(
                 let again = BrowserSource::Dir(dir.reopened());
                 open(dispatch, generation, async move { Ok(again) });
             }
-            Err(message) => dispatch.dispatch(Action::Notice(message)),
+            Err(message) => send(&dispatch, StoreAction::Notice(message)),
         }
     });
 }
@@ -233,7 +246,7 @@ async fn chosen_hidden(
 pub fn load_last_folder(dispatch: Dispatch) {
     spawn_local(async move {
         if let Some(handle) = remember::last().await {
-            dispatch.dispatch(Action::LastFolder(handle));
+            send(&dispatch, StoreAction::LastFolder(handle));
         }
     });
 }
@@ -249,4 +262,14 @@ pub fn reopen_last(
         remember::request_read(&handle).await?;
         Ok(BrowserSource::Dir(DirSource::new(handle)))
     });
+}
+
+/// Reads the open folder again (after a write into it), keeping what a
+/// second listing showed of it.
+pub fn reopen(dispatch: Dispatch, generation: u32, source: &Shared<BrowserSource>) {
+    let again = match &**source {
+        BrowserSource::Dir(dir) => BrowserSource::Dir(dir.reopened()),
+        BrowserSource::Files(_) => return,
+    };
+    open(dispatch, generation, async move { Ok(again) });
 }

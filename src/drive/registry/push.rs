@@ -4,15 +4,15 @@
 //! (`File.slice`, never read into memory); progress and the outcome go to
 //! the registry panel.
 
-use super::pack_run::CancelFlag;
-use super::pull_task::Emit;
-use super::registry_run::{Ended, EngineEvent, Kind, TransferRun};
+use super::common::{explain_block, registry_url, Emit, STALL_MS};
 use crate::core::digest::Digest;
 use crate::core::format::human_bytes;
 use crate::core::registry::{Push, PushAction, PushOptions, PushSummary, RegistryRef};
 use crate::core::source::{join, StoreSource};
 use crate::core::store::report::BlobStatus;
 use crate::core::store::StoreReport;
+use crate::drive::cancel::CancelFlag;
+use crate::ui::state::registry::{Ended, EngineEvent, Kind, TransferRun};
 use crate::web::js::now_ms;
 use crate::web::picker::BrowserSource;
 use crate::web::registry_net::{BlobFiles, Net, NetEvent};
@@ -36,7 +36,7 @@ pub fn start(emit: Emit, job: PushJob, cancel: CancelFlag) {
         job.id,
         Kind::Push,
         title,
-        super::pull_task::registry_url(&job.reference),
+        registry_url(&job.reference),
         now_ms(),
     );
     emit(EngineEvent::Progress(run.clone()));
@@ -51,7 +51,7 @@ pub fn start(emit: Emit, job: PushJob, cancel: CancelFlag) {
         };
         run.ended = Some(ended);
         run.last_ms = now_ms();
-        super::registry_engine::explain_block(&mut run);
+        explain_block(&mut run);
         report(&run);
     });
 }
@@ -93,7 +93,7 @@ async fn push(
     report: &dyn Fn(&TransferRun),
 ) -> Ended {
     let uploads: BlobFiles = Rc::new(move |d: &Digest| files.get(d).cloned());
-    let mut net = Net::new(None, Some(uploads), super::pull_task::STALL_MS);
+    let mut net = Net::new(None, Some(uploads), STALL_MS);
     let mut machine = match Push::new(job.reference, manifest, job.opts) {
         Ok(m) => m,
         Err(e) => {

@@ -4,10 +4,10 @@
 //! hashed by the core's writer as it passes — or, on a bad blob, an error
 //! or Cancel, the partial file aborted and removed.
 
-use super::pack_run::{CancelFlag, PackRun, PackStatus};
-use super::state::{Action, AppState};
+use super::cancel::CancelFlag;
+use super::{fresh, send};
 use crate::core::archive::{prepare_pack, ArchiveWriter, Choice, PackPlan, WriteOptions};
-use crate::core::store::StoreReport;
+use crate::ui::state::{AppState, PackAction, PackRun, PackStatus};
 use crate::web::file_chunks::{FileChunks, CHUNK};
 use crate::web::js::{now_ms, WebError};
 use crate::web::picker::BrowserSource;
@@ -21,57 +21,61 @@ pub struct PackRequest {
     pub gzip: Option<u32>,
 }
 
-pub(super) async fn plan(
-    source: &BrowserSource,
-    report: &StoreReport,
-    models: Vec<String>,
-) -> Result<PackPlan, String> {
-    prepare_pack(source, report, &Choice::Named(models))
-        .await
-        .map_err(|e| e.to_string())
+/// Stops the running pack (its file is discarded).
+pub fn cancel() {
+    super::cancel(|l| &mut l.pack);
 }
 
 pub fn start(state: &UseReducerHandle<AppState>, request: PackRequest) {
-    let (Some(source), Some(report)) = (state.source.clone(), state.report.clone()) else {
+    let (Some(source), Some(report)) = (state.store.source.clone(), state.store.report.clone())
+    else {
         return;
     };
+    let source = source.rc();
     let dispatch = state.dispatcher();
-    let id = state.pack.as_ref().map_or(1, |r| r.id + 1);
-    let cancel = CancelFlag::default();
+    let id = state.pack.run.as_ref().map_or(1, |r| r.id + 1);
+    let cancel = fresh(|l| &mut l.pack);
     spawn_local(async move {
-        let plan = match plan(&source, &report, request.models).await {
+        let chosen = Choice::Named(request.models);
+        let plan = match prepare_pack(&*source, &report, &chosen)
+            .await
+            .map_err(|e| e.to_string())
+        {
             Ok(plan) => plan,
-            Err(e) => return dispatch.dispatch(Action::PackFailedEarly(e)),
+            Err(e) => return send(&dispatch, PackAction::FailedEarly(e)),
         };
         let gzip = request.gzip.is_some();
         let target =
             match SaveTarget::choose(&plan.suggested_file_name(gzip), plan.archive_size()).await {
                 Ok(target) => target,
                 Err(WebError::Cancelled) => {
-                    return dispatch.dispatch(Action::PackFailedEarly(
-                        "No archive was written: the save dialog was closed.".into(),
-                    ))
+                    return send(
+                        &dispatch,
+                        PackAction::FailedEarly(
+                            "No archive was written: the save dialog was closed.".into(),
+                        ),
+                    )
                 }
-                Err(e) => return dispatch.dispatch(Action::PackFailedEarly(e.to_string())),
+                Err(e) => return send(&dispatch, PackAction::FailedEarly(e.to_string())),
             };
         let run = PackRun::new(id, target.name().to_string(), &plan, now_ms());
-        dispatch.dispatch(Action::PackStarted {
-            run: run.clone(),
-            cancel: cancel.clone(),
-        });
-        let progress = |run: PackRun| dispatch.dispatch(Action::PackProgress(run));
+        send(&dispatch, PackAction::Started(run.clone()));
+        let progress = |run: PackRun| send(&dispatch, PackAction::Progress(run));
         let status =
             write_archive(&source, plan, request.gzip, target, &cancel, &progress, run).await;
-        dispatch.dispatch(Action::PackEnded {
-            id,
-            status,
-            now_ms: now_ms(),
-        });
+        send(
+            &dispatch,
+            PackAction::Ended {
+                id,
+                status,
+                now_ms: now_ms(),
+            },
+        );
     });
 }
 
 /// Streams the archive; on any failure or Cancel the file is discarded.
-pub(super) async fn write_archive(
+pub async fn write_archive(
     source: &Rc<BrowserSource>,
     plan: PackPlan,
     gzip: Option<u32>,

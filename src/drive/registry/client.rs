@@ -5,13 +5,16 @@
 //! its events, JSON from the engine, parsed into [`EngineEvent`]s for the
 //! callback; Cancel passed on.
 
-use super::registry_run::{EngineEvent, PullRequest, PushRequest};
+use crate::ui::state::registry::{EngineEvent, PullRequest, PushRequest};
 use crate::web::js::{call, call_method, prop, resolve, window, WebError};
+use crate::web::store_writer;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::FileSystemDirectoryHandle;
 use yew::Callback;
 
 type Listener = Closure<dyn FnMut(String)>;
@@ -69,28 +72,61 @@ async fn start(
         .map_err(|e| e.to_string())
 }
 
-/// Starts a look-up or pull; `folder` is the models folder for a pull
-/// into it (else `null`).
-pub async fn pull(
-    request: &PullRequest,
-    folder: JsValue,
+/// Starts a look-up or pull. `folder`: for a pull into the open folder,
+/// that folder's handle and its models folder, asked for write access now
+/// (on the click); `None` for the others. A failure to start goes to
+/// `on_error`.
+pub fn pull(
+    request: PullRequest,
+    folder: Option<Option<(FileSystemDirectoryHandle, String)>>,
     on_event: Callback<EngineEvent>,
-) -> Result<(), String> {
-    start("registryPull", request, folder, on_event).await
+    on_error: Callback<String>,
+) {
+    spawn_local(async move {
+        let started = async {
+            let handle = match folder {
+                Some(folder) => writable_models(folder).await?.into(),
+                None => JsValue::NULL,
+            };
+            start("registryPull", &request, handle, on_event).await
+        };
+        if let Err(e) = started.await {
+            on_error.emit(e);
+        }
+    });
 }
 
 /// Starts a push of a model of the folder the user opened (`picked`).
-pub async fn push(
-    request: &PushRequest,
-    picked: JsValue,
+pub fn push(
+    request: PushRequest,
+    picked: FileSystemDirectoryHandle,
     on_event: Callback<EngineEvent>,
-) -> Result<(), String> {
-    start("registryPush", request, picked, on_event).await
+    on_error: Callback<String>,
+) {
+    spawn_local(async move {
+        if let Err(e) = start("registryPush", &request, picked.into(), on_event).await {
+            on_error.emit(e);
+        }
+    });
+}
+
+/// The models folder, with write access asked for now (on the click).
+async fn writable_models(
+    folder: Option<(FileSystemDirectoryHandle, String)>,
+) -> Result<FileSystemDirectoryHandle, String> {
+    let (picked, models_dir) =
+        folder.ok_or("open a models folder first (with \"Open models folder\")")?;
+    store_writer::request_write(&picked, "pull")
+        .await
+        .map_err(|e| e.to_string())?;
+    store_writer::models_dir(&picked, &models_dir)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Stops run `id`.
 pub fn cancel(id: u32) {
-    wasm_bindgen_futures::spawn_local(async move {
+    spawn_local(async move {
         if let Ok(engine) = engine().await {
             let _ = call(&engine, "registryCancel", &[id.into()]);
         }
