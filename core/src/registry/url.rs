@@ -3,25 +3,128 @@
 //! scheme-relative, absolute-path and relative `Location`s all occur), the
 //! URL with `?name=value` or `&name=value` added, percent-encoded.
 
-/// Resolves a `Location` header against the URL that answered:
-/// absolute, scheme-relative, absolute-path or relative.
+/// Resolves a `Location` header against the URL that answered, as RFC
+/// 3986 §5.2 does (absolute, scheme-relative, absolute-path, relative,
+/// query-only and fragment-only references; dot segments removed).
 pub fn resolve_location(base: &str, location: &str) -> String {
-    if location.contains("://") {
-        return location.to_string();
+    let b = Parts::of(base);
+    let r = Parts::of(location);
+    let (scheme, authority, path, query);
+    if let Some(s) = r.scheme {
+        (scheme, authority, path, query) = (s, r.authority, remove_dot_segments(r.path), r.query);
+    } else {
+        scheme = b.scheme.unwrap_or("https");
+        if r.authority.is_some() {
+            (authority, path, query) = (r.authority, remove_dot_segments(r.path), r.query);
+        } else {
+            authority = b.authority;
+            if r.path.is_empty() {
+                path = b.path.to_string();
+                query = r.query.or(b.query);
+            } else {
+                let merged = if r.path.starts_with('/') {
+                    r.path.to_string()
+                } else if b.authority.is_some() && b.path.is_empty() {
+                    format!("/{}", r.path)
+                } else {
+                    format!(
+                        "{}{}",
+                        &b.path[..b.path.rfind('/').map_or(0, |i| i + 1)],
+                        r.path
+                    )
+                };
+                path = remove_dot_segments(&merged);
+                query = r.query;
+            }
+        }
     }
-    let (scheme, rest) = base.split_once("://").unwrap_or(("https", base));
-    if let Some(host_path) = location.strip_prefix("//") {
-        return format!("{scheme}://{host_path}");
+    let mut out = format!("{scheme}:");
+    if let Some(a) = authority {
+        out.push_str("//");
+        out.push_str(a);
     }
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let origin = format!("{scheme}://{}", &rest[..authority_end]);
-    if location.starts_with('/') {
-        return format!("{origin}{location}");
+    out.push_str(&path);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
     }
-    let path = rest[authority_end..].split(['?', '#']).next().unwrap_or("");
-    let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-    let dir = if dir.is_empty() { "/" } else { dir };
-    format!("{origin}{dir}{location}")
+    if let Some(f) = r.fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+/// A URI reference's parts (RFC 3986 Appendix B).
+struct Parts<'a> {
+    scheme: Option<&'a str>,
+    authority: Option<&'a str>,
+    path: &'a str,
+    query: Option<&'a str>,
+    fragment: Option<&'a str>,
+}
+
+impl<'a> Parts<'a> {
+    fn of(text: &'a str) -> Self {
+        let (rest, fragment) = match text.split_once('#') {
+            Some((r, f)) => (r, Some(f)),
+            None => (text, None),
+        };
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let scheme_end = rest
+            .find(':')
+            .filter(|&i| i > 0 && !rest[..i].contains(['/', '?', '#']));
+        let (scheme, rest) = match scheme_end {
+            Some(i) => (Some(&rest[..i]), &rest[i + 1..]),
+            None => (None, rest),
+        };
+        let (authority, path) = match rest.strip_prefix("//") {
+            Some(r) => {
+                let end = r.find('/').unwrap_or(r.len());
+                (Some(&r[..end]), &r[end..])
+            }
+            None => (None, rest),
+        };
+        Self {
+            scheme,
+            authority,
+            path,
+            query,
+            fragment,
+        }
+    }
+}
+
+/// RFC 3986 §5.2.4.
+fn remove_dot_segments(path: &str) -> String {
+    let mut input = path;
+    let mut output: Vec<&str> = Vec::new();
+    while !input.is_empty() {
+        if let Some(rest) = input
+            .strip_prefix("../")
+            .or_else(|| input.strip_prefix("./"))
+        {
+            input = rest;
+        } else if input.starts_with("/./") {
+            input = &input[2..];
+        } else if input == "/." {
+            input = "/";
+        } else if input.starts_with("/../") || input == "/.." {
+            input = if input == "/.." { "/" } else { &input[3..] };
+            output.pop();
+        } else if input == "." || input == ".." {
+            input = "";
+        } else {
+            let start = usize::from(input.starts_with('/'));
+            let end = input[start..].find('/').map_or(input.len(), |i| i + start);
+            output.push(&input[..end]);
+            input = &input[end..];
+        }
+    }
+    output.concat()
 }
 
 /// Appends `name=value` (value percent-encoded) with `?` or `&`.
@@ -46,6 +149,59 @@ pub fn percent_encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 3986 §5.4.1 and §5.4.2, every example.
+    #[test]
+    fn the_rfc_3986_reference_resolution_examples() {
+        let base = "http://a/b/c/d;p?q";
+        for (r, want) in [
+            ("g:h", "g:h"),
+            ("g", "http://a/b/c/g"),
+            ("./g", "http://a/b/c/g"),
+            ("g/", "http://a/b/c/g/"),
+            ("/g", "http://a/g"),
+            ("//g", "http://g"),
+            ("?y", "http://a/b/c/d;p?y"),
+            ("g?y", "http://a/b/c/g?y"),
+            ("#s", "http://a/b/c/d;p?q#s"),
+            ("g#s", "http://a/b/c/g#s"),
+            ("g?y#s", "http://a/b/c/g?y#s"),
+            (";x", "http://a/b/c/;x"),
+            ("g;x", "http://a/b/c/g;x"),
+            ("g;x?y#s", "http://a/b/c/g;x?y#s"),
+            ("", "http://a/b/c/d;p?q"),
+            (".", "http://a/b/c/"),
+            ("./", "http://a/b/c/"),
+            ("..", "http://a/b/"),
+            ("../", "http://a/b/"),
+            ("../g", "http://a/b/g"),
+            ("../..", "http://a/"),
+            ("../../", "http://a/"),
+            ("../../g", "http://a/g"),
+            // §5.4.2, abnormal examples.
+            ("../../../g", "http://a/g"),
+            ("../../../../g", "http://a/g"),
+            ("/./g", "http://a/g"),
+            ("/../g", "http://a/g"),
+            ("g.", "http://a/b/c/g."),
+            (".g", "http://a/b/c/.g"),
+            ("g..", "http://a/b/c/g.."),
+            ("..g", "http://a/b/c/..g"),
+            ("./../g", "http://a/b/g"),
+            ("./g/.", "http://a/b/c/g/"),
+            ("g/./h", "http://a/b/c/g/h"),
+            ("g/../h", "http://a/b/c/h"),
+            ("g;x=1/./y", "http://a/b/c/g;x=1/y"),
+            ("g;x=1/../y", "http://a/b/c/y"),
+            ("g?y/./x", "http://a/b/c/g?y/./x"),
+            ("g?y/../x", "http://a/b/c/g?y/../x"),
+            ("g#s/./x", "http://a/b/c/g#s/./x"),
+            ("g#s/../x", "http://a/b/c/g#s/../x"),
+            ("http:g", "http:g"),
+        ] {
+            assert_eq!(resolve_location(base, r), want, "{r:?}");
+        }
+    }
 
     #[test]
     fn resolves_every_kind_of_location() {
