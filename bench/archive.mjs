@@ -11,6 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openApp, stubDirectoryPicker, ROOT } from '../tests/e2e/harness.mjs';
+import { report } from './rows.mjs';
 
 const MiB = 1 << 20;
 const BLOBS = 4;
@@ -99,10 +100,4 @@ rows.push(['app "Import" of that archive into OPFS', `${(imp.ms / 1000).toFixed(
 rows.push(['page memory (JS heap + ArrayBuffers + WASM): check / import', `${fmtMiB(check.peak)} / ${fmtMiB(imp.peak)}`, '', '≤ 256 MiB']);
 if (Math.max(check.peak, imp.peak) > 256 * MiB) failures.push(`page memory peaked at ${fmtMiB(Math.max(check.peak, imp.peak))}`);
 
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => String(r[i]).length)));
-console.log('\nArchives (issue 5):');
-for (const r of rows) console.log('  ' + r.map((c, i) => String(c).padEnd(widths[i])).join('   '));
-if (failures.length) {
-  console.error('\nFAILED:\n  ' + failures.join('\n  '));
-  process.exit(1);
-}
+report('archive', 'Archives: check and import in the browser', rows, failures);

@@ -27,6 +27,7 @@ import { ROOT, stubDirectoryPicker, stubSaveFilePicker } from '../tests/e2e/harn
 import { openDesktopApp, pickFolder, answerPrompt, saveAs } from '../tests/e2e/desktop.mjs';
 import { startRegistry, pushModel } from '../tests/e2e/registry.mjs';
 import { startFaultProxy } from '../tests/registry/fault_proxy.mjs';
+import { report } from './rows.mjs';
 
 const MiB = 1 << 20;
 const GiB = 1 << 30;
@@ -270,10 +271,4 @@ try {
   rmSync(root, { recursive: true, force: true });
 }
 
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => String(r[i]).length)));
-console.log('\nA folder on disk (real window), beside OPFS and the ceilings:');
-for (const r of rows) console.log('  ' + r.map((c, i) => String(c).padEnd(widths[i])).join('   '));
-if (failures.length) {
-  console.error('\nFAILED:\n  ' + failures.join('\n  '));
-  process.exit(1);
-}
+report('disk', 'A folder on disk (real window), beside OPFS and the browser\'s write ceiling', rows, failures);

@@ -14,6 +14,7 @@ import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openApp, stubDirectoryPicker, stubSaveFilePicker, ROOT } from '../tests/e2e/harness.mjs';
+import { report } from './rows.mjs';
 
 const MiB = 1 << 20;
 const MODELS = 4;
@@ -171,10 +172,4 @@ if (nativeBin) {
 }
 rmSync(store, { recursive: true, force: true });
 
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => String(r[i]).length)));
-console.log('\nPack (issue 4):');
-for (const r of rows) console.log('  ' + r.map((c, i) => String(c).padEnd(widths[i])).join('   '));
-if (failures.length) {
-  console.error('\nFAILED:\n  ' + failures.join('\n  '));
-  process.exit(1);
-}
+report('pack', 'Pack', rows, failures);

@@ -31,6 +31,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, watchChromium } from './cpu.mjs';
+import { report } from './rows.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1 << 20;
@@ -307,11 +308,7 @@ async function main() {
     ['`ollama-pack verify` of the pulled model (one run)', `${(r.hashOnly.median / 1000).toFixed(2)} s`, `${rate(r.hashOnly).toFixed(0)} MB/s`, `SHA-256 alone, one core: ${r.hashOnly.hashCpu.toFixed(2)} s user CPU`],
     [`CPU floor of a verified pull on ${cores} cores (curl + registry + SHA-256) / ${cores}`, `${floorS.toFixed(2)} s`, `${mbps(bench.bytes, floorS * 1000).toFixed(0)} MB/s`, `≤ ${floorRatio.toFixed(2)}× curl for any verified pull here`],
   ];
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => String(row[i]).length)));
-  console.log(`\nPull (issue 6), loopback docker-registry, medians of ${runs} runs; before: ${before}, after: ${loadNote()}:`);
-  for (const row of rows) console.log('  ' + row.map((c, i) => String(c).padEnd(widths[i])).join('   '));
-  if (ratio < 0.9) console.log(`  note: native below the 0.9× target on this run`);
-  if (browserRatio < 0.8) console.log(`  note: the app is below the 0.8× target on this run (its SHA-256 is WebAssembly, ~250 MB/s on one core: see the hash row of bench/verify.mjs)`);
+  report('pull', `Pull from a loopback docker-registry, medians of ${runs} runs (load before ${before}, after ${loadNote()})`, rows);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { report } from './rows.mjs';
 import { openApp, openFolder, ROOT } from '../tests/e2e/harness.mjs';
 import { watchChromium } from './cpu.mjs';
 
@@ -250,10 +251,4 @@ if (nativeBin) {
   rmSync(store, { recursive: true, force: true });
 }
 
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => String(r[i]).length)));
-console.log('\nVerify (issue 3), best of ' + runs + ' runs each:');
-for (const r of rows) console.log('  ' + r.map((c, i) => String(c).padEnd(widths[i])).join('   '));
-if (failures.length) {
-  console.error('\nFAILED:\n  ' + failures.join('\n  '));
-  process.exit(1);
-}
+report('verify', `Verify, best of ${runs} runs each`, rows, failures);

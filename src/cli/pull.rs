@@ -19,6 +19,7 @@ pub mod net;
 mod prefix;
 
 use crate::core::format::human_bytes;
+use crate::core::name::ModelName;
 use crate::core::registry::auth_flow::AuthFailure;
 use crate::core::registry::pull::tuning::Link;
 use crate::core::registry::{Pull, PullError, PullOptions, PullSummary, RegistryRef};
@@ -35,9 +36,19 @@ pub struct Args {
     /// namespace defaults to library, tag to latest, host to registry.ollama.ai).
     reference: String,
     /// The models folder to pull into, its parent .ollama folder, or an empty or
-    /// new folder that becomes a models folder.
-    #[arg(short = 'C', long = "dir", value_name = "DIR")]
+    /// new folder that becomes a models folder. Default: Ollama's
+    /// ($OLLAMA_MODELS, else ~/.ollama/models).
+    #[arg(
+        short = 'C',
+        long = "dir",
+        visible_alias = "directory",
+        value_name = "DIR"
+    )]
     dir: Option<PathBuf>,
+    /// Store the model under this name ([host/][namespace/]model[:tag]) instead
+    /// of the reference's; the manifest stays as served, so the ID stays.
+    #[arg(long = "as", value_name = "NAME", value_parser = parse_name)]
+    store_as: Option<ModelName>,
     /// Or write the model into this archive (as `pack` makes it; no models folder
     /// needed): downloaded into the folder ARCHIVE.pulling beside it (kept if the
     /// pull fails, so that running it again continues), then packed, then that
@@ -65,10 +76,12 @@ pub fn run(args: &Args) -> ExitCode {
         (Some(_), None) if args.gzip.gzip.is_some() => Err(Failure::Run(
             "--gzip compresses an archive: give -o ARCHIVE with it".into(),
         )),
-        (Some(dir), None) => pull(args, dir).map(|(summary, root, secs)| {
-            println!("{}", report(args, &summary, &root, secs));
-        }),
-        (None, None) => Err(Failure::Run("give -C DIR or -o ARCHIVE".into())),
+        (dir, None) => crate::cli::folder::models_folder(dir.as_deref())
+            .map_err(Failure::Run)
+            .and_then(|dir| pull(args, &dir))
+            .map(|(summary, root, secs)| {
+                println!("{}", report(args, &summary, &root, secs));
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -103,6 +116,7 @@ fn options(args: &Args, reference: &RegistryRef) -> Result<PullOptions, Failure>
         args.concurrency.map(usize::from),
     );
     opts.retry.max_attempts = args.registry.attempts;
+    opts.store_as = args.store_as.clone();
     Ok(opts)
 }
 
@@ -164,6 +178,10 @@ fn failure(e: PullError) -> Failure {
         )),
         _ => Failure::Transfer(message),
     }
+}
+
+fn parse_name(text: &str) -> Result<ModelName, String> {
+    ModelName::parse(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

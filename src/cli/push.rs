@@ -23,12 +23,20 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The models folder or its parent .ollama folder (only read).
-    dir: PathBuf,
-    /// The model to push, as `ollama list` names it (gemma2:2b; gemma2 means gemma2:latest).
-    model: String,
-    /// Where to: [http://]host[:port]/namespace/model[:tag] (https unless http://).
-    reference: String,
+    /// [DIR] MODEL REFERENCE: the models folder (or ~/.ollama; default: Ollama's,
+    /// or -C), the model to push as `ollama list` names it (gemma2 means
+    /// gemma2:latest), and where to: [http://]host[:port]/namespace/model[:tag]
+    /// (https unless http://).
+    #[arg(value_name = "[DIR] MODEL REFERENCE", num_args = 2..=3, required = true)]
+    args: Vec<String>,
+    /// The models folder (only read).
+    #[arg(
+        short = 'C',
+        long = "dir",
+        visible_alias = "directory",
+        value_name = "DIR"
+    )]
+    dir: Option<PathBuf>,
     /// Bytes per upload chunk (PATCH).
     #[arg(long, value_name = "BYTES", default_value_t = 100_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     chunk_size: u64,
@@ -43,15 +51,41 @@ pub struct Args {
     registry: RegistryArgs,
 }
 
+/// The folder, the model and the reference the positionals give.
+struct Target {
+    dir: PathBuf,
+    model: String,
+    reference: String,
+}
+
+impl Args {
+    fn target(&self) -> Result<Target, Failure> {
+        let (dir, model, reference) = match self.args.as_slice() {
+            [dir, model, reference] => (Some(PathBuf::from(dir)), model, reference),
+            [model, reference] => (self.dir.clone(), model, reference),
+            _ => return Err(Failure::Run("give [DIR] MODEL REFERENCE".into())),
+        };
+        Ok(Target {
+            dir: crate::cli::folder::models_folder(dir.as_deref()).map_err(Failure::Run)?,
+            model: model.clone(),
+            reference: reference.clone(),
+        })
+    }
+}
+
 pub fn run(args: &Args) -> ExitCode {
     let started = Instant::now();
-    match push(args) {
+    let target = match args.target() {
+        Ok(t) => t,
+        Err(f) => return f.exit(),
+    };
+    match push(args, &target) {
         Ok(s) => {
             let secs = started.elapsed().as_secs_f64();
             println!(
                 "pushed {} to {}: {} blobs, {} already there, {} mounted, {} uploaded in {secs:.1} s; \
                  manifest {}",
-                args.model,
+                target.model,
                 s.reference,
                 s.blobs,
                 s.already_there,
@@ -110,8 +144,9 @@ fn local_model(dir: &Path, wanted: &str) -> Result<(ModelReport, Vec<u8>, PathBu
     Ok((model.clone(), bytes, models.join("blobs")))
 }
 
-fn push(args: &Args) -> Result<PushSummary, Failure> {
-    let reference = RegistryRef::parse(&args.reference).map_err(|e| Failure::Run(e.to_string()))?;
+fn push(args: &Args, target: &Target) -> Result<PushSummary, Failure> {
+    let reference =
+        RegistryRef::parse(&target.reference).map_err(|e| Failure::Run(e.to_string()))?;
     let mut opts = PushOptions {
         chunk_size: args.chunk_size,
         concurrency: usize::from(args.concurrency),
@@ -120,7 +155,7 @@ fn push(args: &Args) -> Result<PushSummary, Failure> {
         ..PushOptions::default()
     };
     opts.retry.max_attempts = args.registry.attempts;
-    let (model, manifest, blobs) = local_model(&args.dir, &args.model)?;
+    let (model, manifest, blobs) = local_model(&target.dir, &target.model)?;
     let mut net = Net::new(blobs, args.registry.stall()).map_err(Failure::Run)?;
     let mut machine = Push::new(reference, manifest, opts).map_err(failure)?;
     crate::cli::interrupt::catch();

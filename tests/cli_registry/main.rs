@@ -254,3 +254,43 @@ fn a_model_pushed_by_oras_is_pulled() {
     let (code, out, err) = run(&["verify", dest.to_str().unwrap()]);
     assert_eq!(code, 0, "verify: {out}{err}");
 }
+
+/// `pull REF --as NAME`: the model is stored under NAME (here without the
+/// registry's host:port, as people do for offline set-ups), its manifest
+/// byte for byte, so `inspect` shows the registry's ID under the new name.
+#[test]
+fn a_pull_stores_the_model_under_the_name_asked_for() {
+    let Some(reg) = Registry::start("as") else {
+        return;
+    };
+    let reference = format!("{}/team/gemma:v1", reg.url);
+    push_model(&reference);
+    let source = std::fs::read(store().join(MODEL_MANIFEST)).unwrap();
+    let dest = scratch("as").join("models");
+    let d = dest.to_str().unwrap();
+    let (code, out, err) = run(&["pull", &reference, "-C", d, "--as", "gemma2:offline"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let stored = dest.join("manifests/registry.ollama.ai/library/gemma2/offline");
+    assert_eq!(
+        std::fs::read(&stored).unwrap(),
+        source,
+        "the manifest as served"
+    );
+    assert!(
+        !dest.join("manifests").join(reg.host()).exists(),
+        "nothing under the registry's own name"
+    );
+    let (code, out, _) = run(&["inspect", d, "--json"]);
+    assert_eq!(code, 0);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let model = &report["models"][0];
+    assert_eq!(model["name"], "gemma2:offline");
+    assert_eq!(
+        model["id"].as_str().unwrap(),
+        &sha256_hex(&source)[..12],
+        "the ID stays"
+    );
+    let (code, _, err) = run(&["pull", &reference, "-C", d, "--as", "not a name"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not valid"), "{err}");
+}

@@ -4,6 +4,7 @@
 //! size, and what could not be read. Nothing is ever written.
 
 pub mod blob_dir;
+pub mod copy;
 pub mod layout;
 pub mod prune;
 pub mod reads;

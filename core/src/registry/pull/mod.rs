@@ -42,6 +42,10 @@ pub struct PullOptions {
     pub record_every: u64,
     pub retry: RetryPolicy,
     pub credentials: Option<Credentials>,
+    /// Store the model under this name instead of the reference's (the
+    /// manifest bytes stay as served, so the ID stays): `pull --as`, or a
+    /// folder whose file system refuses the reference's host:port.
+    pub store_as: Option<ModelName>,
 }
 
 impl Default for PullOptions {
@@ -54,6 +58,7 @@ impl Default for PullOptions {
             record_every: 16 << 20,
             retry: RetryPolicy::default(),
             credentials: None,
+            store_as: None,
         }
     }
 }
