@@ -151,8 +151,8 @@ async function clickAndWaitForRows({ expected, timeout }) {
 const gz = Number(process.env.WASM_GZ_BYTES);
 const raw = Number(process.env.WASM_RAW_BYTES);
 const budget = Number(process.env.WASM_GZIP_BUDGET_BYTES);
-const regGz = Number(process.env.REGISTRY_WASM_GZ_BYTES);
-const regBudget = Number(process.env.REGISTRY_WASM_GZIP_BUDGET_BYTES);
+const regGz = Number(process.env.ENGINE_WASM_GZ_BYTES);
+const regBudget = Number(process.env.ENGINE_WASM_GZIP_BUDGET_BYTES);
 const n = (x) => x.toLocaleString('en-US');
 const store = `${info.models} models, ${(info.declared_bytes / 1e9).toFixed(1)} GB declared, sparse weights`;
 const target = (what) => (what.startsWith('browser') ? '< 300 ms median' : '');
@@ -163,5 +163,5 @@ const out = rows.map(([what, runs, min, median, max, note]) => [
   target(what),
 ]);
 out.push(['app wasm, gzip -9, after wasm-opt -Oz', `${n(gz)} B`, `${((gz / budget) * 100).toFixed(0)}% of the budget; ${n(raw)} B raw`, `< ${n(budget)} B`]);
-if (regGz) out.push(['registry module wasm (loaded on the first look-up or push), gzip -9', `${n(regGz)} B`, `${((regGz / regBudget) * 100).toFixed(0)}% of its budget`, `< ${n(regBudget)} B`]);
+if (regGz) out.push(['engine module wasm (loaded on the first archive check, look-up or push), gzip -9', `${n(regGz)} B`, `${((regGz / regBudget) * 100).toFixed(0)}% of its budget`, `< ${n(regBudget)} B`]);
 report('open', 'Opening a 50-model store, and the app\'s size', out, failures);

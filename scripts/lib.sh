@@ -11,14 +11,14 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # The one place the wasm size budget lives (README states it): bytes of the
 # app's .wasm after wasm-opt, gzipped with `gzip -9`.
 WASM_GZIP_BUDGET_BYTES=400000
-# ... and of the registry module (dist/registry/), loaded only when the user
-# opens the registry panel.
-REGISTRY_WASM_GZIP_BUDGET_BYTES=400000
+# ... and of the engine module (dist/engine/: archive check and import,
+# pull and push), loaded the first time the user needs one of them.
+ENGINE_WASM_GZIP_BUDGET_BYTES=400000
 
 WASM_TARGET=wasm32-unknown-unknown
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 APP_WASM="$ROOT/dist/ollama_pack_bg.wasm"
-REGISTRY_WASM="$ROOT/dist/registry/ollama_pack_bg.wasm"
+ENGINE_WASM="$ROOT/dist/engine/ollama_pack_bg.wasm"
 VENV="$ROOT/.venv"
 FIXTURE_REQUIREMENTS="$ROOT/tests/fixtures/requirements.txt"
 
@@ -156,10 +156,10 @@ wasm_budget() {
   fi
 }
 
-# The app's wasm and the registry module's, each against its budget.
+# The app's wasm and the engine module's, each against its budget.
 check_wasm_budget() {
   wasm_budget app "$APP_WASM" "$WASM_GZIP_BUDGET_BYTES"
-  wasm_budget registry "$REGISTRY_WASM" "$REGISTRY_WASM_GZIP_BUDGET_BYTES"
+  wasm_budget engine "$ENGINE_WASM" "$ENGINE_WASM_GZIP_BUDGET_BYTES"
 }
 
 # cargo-fuzz (scripts/fuzz), pinned; runs on the stable toolchain with

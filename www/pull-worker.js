@@ -1,6 +1,6 @@
 // Pull worker: writes and hashes a pull's blobs while they download
 // (src/web/stream_hash.rs drives it; StreamVerifier in
-// src/web/hash_worker.rs), with the registry module's WASM SHA-256. What
+// src/web/hash_worker.rs), with the engine module's WASM SHA-256. What
 // arrives in order is hashed at once; the rest is read back from the
 // complete partial file. In the Origin Private File System the worker also
 // writes the partial file itself, through a sync access handle: no round
@@ -25,7 +25,7 @@
 // Out besides acks: { type: 'spare', data } (a buffer of a write or chunk,
 // moved back for reuse), { id, type: 'progress', bytes },
 // { id, type: 'done', hex, bytes, via } or { id, type: 'error', message }.
-import init, { hashFile, StreamVerifier, finishStream } from './registry/ollama_pack.js';
+import init, { hashFile, StreamVerifier, finishStream } from './engine/ollama_pack.js';
 import { errorText, progressOf } from './worker-common.js';
 
 const ready = init();

@@ -11,7 +11,7 @@ pub const DEFAULT_NAMESPACE: &str = "library";
 pub const DEFAULT_TAG: &str = "latest";
 
 /// A fully qualified model name: host, namespace, model, tag.
-#[derive(Clone, Debug, Eq)]
+#[derive(Clone, Debug, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModelName {
     pub host: String,
     pub namespace: String,
@@ -169,6 +169,17 @@ impl ModelName {
         )
     }
 
+    /// The name without its registry's host, when that host has a port
+    /// (`192.168.1.5:8080/library/gemma2:2b` → `gemma2:2b`): what people
+    /// store such a model as where ':' is refused in names (Chromium, in a
+    /// folder on disk); `None` when the host has no port.
+    pub fn without_port_host(&self) -> Option<ModelName> {
+        self.host.contains(':').then(|| ModelName {
+            host: DEFAULT_HOST.into(),
+            ..self.clone()
+        })
+    }
+
     /// The key two names share when Ollama treats them as the same model.
     pub fn fold_key(&self) -> String {
         self.manifest_rel_path().to_ascii_lowercase()
@@ -209,6 +220,21 @@ mod tests {
 
     fn n(s: &str) -> ModelName {
         ModelName::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn a_host_with_a_port_is_dropped_and_only_then() {
+        let drop = |s: &str| n(s).without_port_host().map(|m| m.display_shortest());
+        assert_eq!(
+            drop("http://192.168.1.5:8080/library/gemma2:2b").as_deref(),
+            Some("gemma2:2b")
+        );
+        assert_eq!(
+            drop("localhost:5000/team/tiny:v1").as_deref(),
+            Some("team/tiny:v1")
+        );
+        assert_eq!(drop("hf.co/bartowski/phi:Q4_K_M"), None);
+        assert_eq!(drop("gemma2:2b"), None);
     }
 
     #[test]

@@ -1,31 +1,35 @@
-//! Opens an archive file and verifies it in one streaming pass. In: a
-//! `File` chosen by the user. Out: progress and, at the end, the core's
-//! `ArchiveReport` (layout, models with verdicts, bad blobs, problems) and
-//! the verified manifests, dispatched to the state. Memory stays flat: one chunk at a time.
+//! Checks an archive file, in the engine module (`drive::engine::archive`:
+//! one streaming pass, memory flat). In: a `File` chosen by the user. Out:
+//! progress and, at the end, the [`CheckedArchive`](crate::core::archive::read::CheckedArchive)
+//! (kind, models with verdicts, problems, the verified manifests),
+//! dispatched to the state.
 
-use super::cancel::CancelFlag;
-use super::{fresh, send, Dispatch};
-use crate::core::archive::read::{
-    ArchiveReader, ArchiveReport, ArchiveVerifier, ReadOptions, VerifiedManifest,
-};
-use crate::ui::state::{AppState, ArchiveAction, ArchiveRun};
-use crate::web::file_chunks::{FileChunks, CHUNK};
+use super::{engine_link, send, Dispatch};
+use crate::ui::state::{AppState, ArchiveAction, ArchiveRun, CheckEvent};
 use crate::web::js::now_ms;
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::File;
 use yew::UseReducerHandle;
 
+thread_local! {
+    /// The run a Cancel stops.
+    static RUNNING: RefCell<Option<u32>> = const { RefCell::new(None) };
+}
+
 /// Stops the running check.
 pub fn cancel() {
-    super::cancel(|l| &mut l.archive);
+    if let Some(id) = RUNNING.with(|r| r.borrow_mut().take()) {
+        engine_link::cancel("check", id);
+    }
 }
 
 /// Checks the archive `file`.
 pub fn start(state: &UseReducerHandle<AppState>, file: File) {
+    cancel();
     let dispatch = state.dispatcher();
     let id = state.archive.run.as_ref().map_or(1, |r| r.id + 1);
-    let cancel = fresh(|l| &mut l.archive);
     let run = ArchiveRun {
         id,
         name: file.name(),
@@ -33,62 +37,45 @@ pub fn start(state: &UseReducerHandle<AppState>, file: File) {
         read: 0,
         started_ms: now_ms(),
         last_ms: now_ms(),
-        report: None,
-        manifests: Rc::default(),
+        checked: None,
         cancelled: false,
         error: None,
         file: file.clone(),
     };
     send(&dispatch, ArchiveAction::Started(run.clone()));
-    spawn_local(async move {
-        let outcome = read_and_verify(&file, run.clone(), &cancel, &dispatch).await;
-        let mut run = run;
-        run.last_ms = now_ms();
-        match outcome {
-            Ok(Some((report, manifests))) => {
-                run.read = run.size;
-                run.report = Some(Rc::new(report));
-                run.manifests = Rc::new(manifests);
+    RUNNING.with(|r| *r.borrow_mut() = Some(id));
+    let run = Rc::new(RefCell::new(run));
+    let on_json = {
+        let (dispatch, run) = (dispatch.clone(), run.clone());
+        move |json: String| {
+            if let Ok(event) = serde_json::from_str(&json) {
+                report(&dispatch, &run, event);
             }
-            Ok(None) => run.cancelled = true,
-            Err(e) => run.error = Some(e),
         }
-        send(&dispatch, ArchiveAction::Progress(run));
+    };
+    spawn_local(async move {
+        let args = [id.into(), file.into(), engine_link::listener(on_json)];
+        if let Err(e) = engine_link::start("archiveCheck", &args).await {
+            report(&dispatch, &run, CheckEvent::Failed(e));
+        }
     });
 }
 
-/// The report and manifests, `None` when cancelled, or why the file could
-/// not be read.
-async fn read_and_verify(
-    file: &File,
-    mut run: ArchiveRun,
-    cancel: &CancelFlag,
-    dispatch: &Dispatch,
-) -> Result<Option<(ArchiveReport, Vec<VerifiedManifest>)>, String> {
-    let mut reader = ArchiveReader::new(ReadOptions {
-        input_size: Some(run.size),
-        ..ReadOptions::default()
-    });
-    let mut verifier = ArchiveVerifier::new();
-    let mut chunks = FileChunks::open(file).map_err(|e| e.to_string())?;
-    let mut chunk = Vec::with_capacity(CHUNK);
-    loop {
-        if cancel.is_cancelled() {
-            return Ok(None);
+/// Applies the engine's `event` to `run` and shows it.
+fn report(dispatch: &Dispatch, run: &RefCell<ArchiveRun>, event: CheckEvent) {
+    let mut run = run.borrow_mut();
+    run.last_ms = now_ms();
+    match event {
+        CheckEvent::Read(bytes) => run.read = bytes,
+        CheckEvent::Checked(checked) => {
+            run.read = run.size;
+            run.checked = Some(Rc::new(checked));
         }
-        chunks
-            .next_into(&mut chunk)
-            .await
-            .map_err(|e| format!("the file could not be read: {e}"))?;
-        if chunk.is_empty() {
-            let error = reader.finish(&mut |e| verifier.event(&e)).err();
-            return Ok(Some(verifier.finish(error)));
-        }
-        if let Err(e) = reader.feed(&chunk, &mut |ev| verifier.event(&ev)) {
-            return Ok(Some(verifier.finish(Some(e))));
-        }
-        run.read += chunk.len() as u64;
-        run.last_ms = now_ms();
-        send(dispatch, ArchiveAction::Progress(run.clone()));
+        CheckEvent::Failed(error) => run.error = Some(error),
+        CheckEvent::Cancelled => run.cancelled = true,
     }
+    if run.ended() {
+        RUNNING.with(|r| r.borrow_mut().take_if(|r| *r == run.id));
+    }
+    send(dispatch, ArchiveAction::Progress(run.clone()));
 }

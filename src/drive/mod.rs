@@ -7,8 +7,11 @@
 
 pub mod archive;
 pub mod cancel;
+#[cfg(feature = "engine-module")]
+pub mod engine;
+mod engine_link;
 pub mod import;
-mod import_blobs;
+pub mod manage;
 pub mod open;
 pub mod pack;
 pub mod registry;
@@ -33,8 +36,7 @@ pub fn send(dispatch: &Dispatch, action: impl Into<Action>) {
 struct Live {
     pool: Option<HashPool>,
     pack: Option<CancelFlag>,
-    archive: Option<CancelFlag>,
-    import: Option<CancelFlag>,
+    manage: Option<CancelFlag>,
 }
 
 thread_local! {
@@ -46,7 +48,7 @@ fn live<T>(f: impl FnOnce(&mut Live) -> T) -> T {
 }
 
 /// A fresh Cancel flag for the work `slot` names, cancelling the one
-/// before it (one pack, one archive check, one import at a time).
+/// before it (one pack, one removal or copy at a time).
 fn fresh(slot: fn(&mut Live) -> &mut Option<CancelFlag>) -> CancelFlag {
     let flag = CancelFlag::default();
     if let Some(old) = live(|l| slot(l).replace(flag.clone())) {

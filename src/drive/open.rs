@@ -52,10 +52,12 @@ async fn scan_and_show(
             Ok(mut report) => {
                 let (listing, notice) = listing_of(&source).await;
                 report.listing = listing;
-                if let BrowserSource::Dir(dir) = &source {
-                    if !opfs::contains(dir.handle()).await {
-                        remember::keep(dir.handle()).await;
-                    }
+                let refuses_colons = match &source {
+                    BrowserSource::Dir(dir) => !opfs::contains(dir.handle()).await,
+                    BrowserSource::Files(_) => false,
+                };
+                if let (true, BrowserSource::Dir(dir)) = (refuses_colons, &source) {
+                    remember::keep(dir.handle()).await;
                 }
                 let source = Rc::new(source);
                 // A verify of the folder shown before stops.
@@ -70,6 +72,7 @@ async fn scan_and_show(
                         report,
                         open_ms: now_ms() - started,
                         notice,
+                        refuses_colons,
                     },
                 );
                 load_gguf(dispatch, generation, source, root, weights).await;
@@ -84,7 +87,7 @@ async fn scan_and_show(
 /// or, in a folder on disk (not in OPFS), that the browser hides and
 /// refuses names with ':' there (Chromium: "Name is not allowed"), which
 /// Ollama gives a registry's folder when it has a port.
-async fn listing_of(source: &BrowserSource) -> (ManifestListing, Option<String>) {
+pub(crate) async fn listing_of(source: &BrowserSource) -> (ManifestListing, Option<String>) {
     let dir = match source {
         BrowserSource::Files(_) => return (ManifestListing::Complete, Some("Opened through the file input: read-only, and this browser cannot write archives or import into this folder.".into())),
         BrowserSource::Dir(dir) if opfs::contains(dir.handle()).await => return (ManifestListing::Complete, None),

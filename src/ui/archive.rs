@@ -7,7 +7,7 @@
 use super::import_choices::ImportControls;
 use super::state::AppState;
 use super::state::ArchiveRun;
-use crate::core::archive::read::ArchiveReport;
+use crate::core::archive::read::CheckedArchive;
 use crate::core::format::{fixed, human_bytes};
 use crate::drive::archive as archive_task;
 use web_sys::HtmlInputElement;
@@ -32,9 +32,9 @@ fn progress(run: &ArchiveRun) -> Html {
     }
 }
 
-fn verdict(r: &ArchiveReport) -> Html {
+fn verdict(r: &CheckedArchive) -> Html {
     let t = &r.totals;
-    let (class, text) = if r.is_intact() {
+    let (class, text) = if r.intact {
         (
             "info",
             format!(
@@ -58,12 +58,12 @@ fn verdict(r: &ArchiveReport) -> Html {
     html! { <p id="archive-verdict" class={class}>{ text }</p> }
 }
 
-fn report(r: &ArchiveReport) -> Html {
+fn report(r: &CheckedArchive) -> Html {
     html! {
         <>
             <p id="archive-kind">{ format!("This is {}.", r.description) }</p>
             { verdict(r) }
-            if let Some(e) = &r.error { <p class="error" id="archive-error">{ e.to_string() }</p> }
+            if let Some(e) = &r.error { <p class="error" id="archive-error">{ e }</p> }
             <table id="archive-models">
                 <thead><tr><th>{ "Model" }</th><th>{ "ID" }</th><th>{ "Size" }</th><th>{ "Verdict" }</th></tr></thead>
                 <tbody>{ for r.models.iter().map(|m| html! {
@@ -110,11 +110,7 @@ pub fn archive_panel(props: &Props) -> Html {
         .archive
         .is_checking()
         .then(|| Callback::from(|_| archive_task::cancel()));
-    let checked_ok = state.archive.run.as_ref().is_some_and(|a| {
-        a.report
-            .as_ref()
-            .is_some_and(|r| r.error.is_none() && r.problems.is_empty())
-    });
+    let checked_ok = state.archive.run.as_ref().is_some_and(|a| a.importable());
     let can_import = state.store.report.is_some() && checked_ok;
     html! {
         <section class="archive" id="archive" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
@@ -126,9 +122,9 @@ pub fn archive_panel(props: &Props) -> Html {
                 if let Some(cancel) = cancel { <button id="archive-cancel" onclick={cancel}>{ "Cancel" }</button> }
             </div>
             if let Some(run) = &state.archive.run {
-                <div id="archive-result" data-run={run.id.to_string()} data-done={(run.report.is_some() || run.cancelled || run.error.is_some()).to_string()}>
+                <div id="archive-result" data-run={run.id.to_string()} data-done={run.ended().to_string()}>
                     <h3>{ &run.name }</h3>
-                    if let Some(r) = &run.report { { report(r) } }
+                    if let Some(r) = &run.checked { { report(r) } }
                     else if run.cancelled { <p class="warning">{ "Cancelled." }</p> }
                     else if let Some(e) = &run.error { <p class="error" id="archive-error">{ e }</p> }
                     else { { progress(run) } }

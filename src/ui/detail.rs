@@ -155,6 +155,7 @@ pub fn model_detail(props: &Props) -> Html {
                 <dt>{ "Modified" }</dt><dd>{ m.modified.clone().unwrap_or_default() }</dd>
                 <dt>{ "Removing it frees" }</dt><dd>{ human_bytes(m.frees) }</dd>
             </dl>
+            <super::manage::ModelActions state={state.clone()} model={m.name.clone()} />
             <h3>{ "Layers" }</h3>
             <table class="layers" id="layers">
                 <thead><tr><th>{ "Kind" }</th><th>{ "Digest" }</th><th>{ "Size" }</th><th>{ "On disk" }</th><th>{ "Shared with" }</th></tr></thead>

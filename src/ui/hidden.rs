@@ -16,12 +16,34 @@ pub struct Props {
 
 #[function_component(HiddenNotice)]
 pub fn hidden_notice(props: &Props) -> Html {
-    let state = &props.state;
-    let hides = state
+    let hides = props
+        .state
         .store
         .report
         .as_ref()
         .is_some_and(|r| !r.orphans_are_certain());
+    html! {
+        <div class="warning" role="status" id="notice">
+            <p>{ &props.notice }</p>
+            if hides { <p><ShowHidden state={props.state.clone()} id="show-hidden" />{ WHY_UPLOAD }</p> }
+        </div>
+    }
+}
+
+const WHY_UPLOAD: &str = " Its listing through that dialog shows every name. The browser then asks whether to “upload” the folder's files to this site: nothing leaves this computer, the page only reads the manifests.";
+
+#[derive(Properties, PartialEq)]
+pub struct ShowProps {
+    pub state: UseReducerHandle<AppState>,
+    /// The button's id; its input's is `{id}-input`.
+    pub id: AttrValue,
+}
+
+/// "Show them: choose this folder again…": the folder read again through
+/// an `<input webkitdirectory>`, whose listing has every name.
+#[function_component(ShowHidden)]
+pub fn show_hidden(props: &ShowProps) -> Html {
+    let state = &props.state;
     let on_files = {
         let state = state.clone();
         Callback::from(move |e: Event| {
@@ -42,16 +64,11 @@ pub fn hidden_notice(props: &Props) -> Html {
             );
         })
     };
+    let input = format!("{}-input", props.id);
     html! {
-        <div class="warning" role="status" id="notice">
-            <p>{ &props.notice }</p>
-            if hides {
-                <p>
-                    <label class="button" id="show-hidden" for="hidden-input">{ "Show them: choose this folder again…" }</label>
-                    <input id="hidden-input" type="file" webkitdirectory={true} multiple={true} hidden={true} onchange={on_files} />
-                    { " Its listing through that dialog shows every name. The browser then asks whether to “upload” the folder's files to this site: nothing leaves this computer, the page only reads the manifests." }
-                </p>
-            }
-        </div>
+        <>
+            <label class="button" id={props.id.clone()} for={input.clone()}>{ "Show them: choose this folder again…" }</label>
+            <input id={input} type="file" webkitdirectory={true} multiple={true} hidden={true} onchange={on_files} />
+        </>
     }
 }

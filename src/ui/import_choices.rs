@@ -3,13 +3,17 @@
 //! Out: for each model the folder already has with other content, a row
 //! with both IDs and a choice — keep the folder's, replace it, or import
 //! the archive's under another name (a field holding a free name, checked
-//! as typed); the Import button, which hands the [`Choices`] to the import
+//! as typed); in a folder on disk, for each model whose registry host has
+//! a port (':' is refused there), the name it is imported under, proposed
+//! without that host; the Import button, which hands the [`Choices`] to the import
 //! task; Cancel while it runs; how it ended.
 
 use super::state::AppState;
 use super::state::ImportStatus;
-use crate::core::archive::read::conflicts::{check_typed_names, find_conflicts, Conflict};
-use crate::core::archive::read::{Choices, Existing, Rename};
+use crate::core::archive::read::conflicts::{
+    check_typed_names, colon_names, find_conflicts, ColonName, Conflict,
+};
+use crate::core::archive::read::{Choices, Existing, Rename, RenameError};
 use crate::core::format::{fixed, human_bytes};
 use crate::core::name::ModelName;
 use crate::drive::import as import_task;
@@ -142,6 +146,40 @@ fn status(state: &AppState) -> Html {
     }
 }
 
+/// A row for a model whose name holds a host with a port, in a folder that
+/// refuses ':': the name to import it under.
+fn colon_row(k: &ColonName, text: &str, error: Option<String>, picks: &Picks, run: u32) -> Html {
+    let on_name = {
+        let (picks, name) = (picks.clone(), k.name.clone());
+        Callback::from(move |e: InputEvent| {
+            let text = e.target_unchecked_into::<HtmlInputElement>().value();
+            set_pick(&picks, run, &name, Pick::Rename(text));
+        })
+    };
+    html! {
+        <tr data-name={k.name.clone()}>
+            <td>{ &k.name }</td><td class="mono">{ &k.archive_id }</td>
+            <td>
+                <input class="colon-name" value={text.to_string()} oninput={on_name} aria-label="name to import it under" />
+                if let Some(e) = error { <p class="error colon-error">{ e }</p> }
+            </td>
+        </tr>
+    }
+}
+
+const COLON_WHY: &str = "In a folder on disk the browser refuses ':' in names, so these models cannot keep their registry's host and port here. They are imported under the name without it: the same model and ID, as `ollama cp` would name it. Change a name if you like; `ollama-pack unpack` keeps the archive's names.";
+
+/// A typed name checked, and refused when it holds a host with a port.
+fn checked_name(r: Result<ModelName, RenameError>) -> Result<ModelName, String> {
+    match r {
+        Ok(n) if n.host.contains(':') => Err(format!(
+            "{}: the browser refuses ':' in names in a folder on disk",
+            n.display_shortest()
+        )),
+        other => other.map_err(|e| e.to_string()),
+    }
+}
+
 #[function_component(ImportControls)]
 pub fn import_controls(props: &Props) -> Html {
     let state = &props.state;
@@ -149,15 +187,30 @@ pub fn import_controls(props: &Props) -> Html {
     let (Some(run), Some(store)) = (&state.archive.run, &state.store.report) else {
         return status(state);
     };
-    let conflicts = find_conflicts(&run.manifests, &store.models);
+    let Some(checked) = &run.checked else {
+        return status(state);
+    };
+    let manifests = &checked.manifests;
+    let picked = |name: &str| (picks.0 == run.id).then(|| picks.1.get(name)).flatten();
+    let colons = if state.store.refuses_colons {
+        colon_names(manifests, &store.models)
+    } else {
+        Vec::new()
+    };
+    let conflicts: Vec<Conflict> = find_conflicts(manifests, &store.models)
+        .into_iter()
+        .filter(|c| !colons.iter().any(|k| k.name == c.name))
+        .collect();
     let current: Vec<Pick> = conflicts
         .iter()
-        .map(
-            |c| match (picks.0 == run.id).then(|| picks.1.get(&c.name)).flatten() {
-                Some(p) => p.clone(),
-                None => Pick::Keep,
-            },
-        )
+        .map(|c| picked(&c.name).cloned().unwrap_or(Pick::Keep))
+        .collect();
+    let colon_texts: Vec<String> = colons
+        .iter()
+        .map(|k| match picked(&k.name) {
+            Some(Pick::Rename(t)) => t.clone(),
+            _ => k.suggestion.clone(),
+        })
         .collect();
     let typed: Vec<&str> = current
         .iter()
@@ -165,8 +218,9 @@ pub fn import_controls(props: &Props) -> Html {
             Pick::Rename(t) => Some(t.as_str()),
             _ => None,
         })
+        .chain(colon_texts.iter().map(String::as_str))
         .collect();
-    let mut checked = check_typed_names(&typed, &run.manifests, &store.models).into_iter();
+    let mut checked = check_typed_names(&typed, manifests, &store.models).into_iter();
     let results: Vec<Option<Result<ModelName, String>>> = current
         .iter()
         .map(|p| {
@@ -175,14 +229,26 @@ pub fn import_controls(props: &Props) -> Html {
                 .flatten()
         })
         .collect();
+    let colon_results: Vec<Result<ModelName, String>> = checked.map(checked_name).collect();
     let names: Vec<Option<ModelName>> = results
         .iter()
         .map(|r| r.clone().and_then(Result::ok))
         .collect();
-    let wrong = results.iter().any(|r| matches!(r, Some(Err(_))));
+    let wrong = results.iter().any(|r| matches!(r, Some(Err(_))))
+        || colon_results.iter().any(Result::is_err);
     let importing = matches!(state.import.status, Some(ImportStatus::Running { .. }));
+    let mut choices = choices(&conflicts, &current, &names);
+    for (k, to) in colons.iter().zip(&colon_results) {
+        if let Ok(to) = to {
+            let from = ModelName::parse(&k.name).ok();
+            choices.renames.push(Rename {
+                from,
+                to: to.clone(),
+            });
+        }
+    }
     let import = {
-        let (state, choices) = (state.clone(), choices(&conflicts, &current, &names));
+        let state = state.clone();
         Callback::from(move |_| import_task::start(&state, choices.clone()))
     };
     let cancel = importing.then(|| Callback::from(|_| import_task::cancel()));
@@ -194,6 +260,15 @@ pub fn import_controls(props: &Props) -> Html {
                     <table>
                         <thead><tr><th>{ "Model" }</th><th>{ "ID in the folder" }</th><th>{ "ID in the archive" }</th><th>{ "Import" }</th></tr></thead>
                         <tbody>{ for conflicts.iter().zip(&current).zip(&results).map(|((c, p), r)| row(c, p, r.clone().and_then(Result::err), &picks, run.id)) }</tbody>
+                    </table>
+                </div>
+            }
+            if !colons.is_empty() {
+                <div id="import-colon-names" class="warning">
+                    <p>{ COLON_WHY }</p>
+                    <table>
+                        <thead><tr><th>{ "Model" }</th><th>{ "ID" }</th><th>{ "Import as" }</th></tr></thead>
+                        <tbody>{ for colons.iter().zip(&colon_texts).zip(&colon_results).map(|((k, t), r)| colon_row(k, t, r.clone().err(), &picks, run.id)) }</tbody>
                     </table>
                 </div>
             }

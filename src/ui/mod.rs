@@ -8,6 +8,7 @@ mod detail;
 mod hidden;
 mod import_choices;
 mod login;
+mod manage;
 mod pack;
 mod registry;
 pub mod state;
@@ -52,6 +53,7 @@ fn app() -> Html {
                 <summary::Summary report={report.rc()} open_ms={state.store.open_ms} />
                 <verify::VerifyPanel state={state.clone()} />
                 <pack::PackPanel state={state.clone()} />
+                <manage::ManagePanel state={state.clone()} />
                 <table::ModelsTable state={state.clone()} on_select={on_select.clone()} />
                 if let Some(model) = state.store.selected.as_ref().and_then(|n| report.model(n)) {
                     <detail::ModelDetail state={state.clone()} model={model.name.clone()} on_close={on_select.reform(|_| None)} />
@@ -96,10 +98,10 @@ fn phase_view(state: &AppState, notice: Option<Html>) -> Html {
 }
 
 /// Renders the app; does nothing in a Web Worker (the verify workers load
-/// the same module for its exported hasher), nor in the registry engine
-/// module (the app calls its exports, see `registry_engine`).
+/// the same module for its exported hasher), nor in the engine module
+/// (the app calls its exports, see `drive::engine_link`).
 pub fn start() {
-    if cfg!(feature = "registry-module") || web_sys::window().and_then(|w| w.document()).is_none() {
+    if cfg!(feature = "engine-module") || web_sys::window().and_then(|w| w.document()).is_none() {
         return;
     }
     yew::Renderer::<App>::new().render();

@@ -12,7 +12,9 @@ use super::state::registry::{
     RegistryState, TransferOptions, TransferRun,
 };
 use super::state::AppState;
+use crate::core::archive::read::rename::suggest_name;
 use crate::core::format::{fixed, human_bytes};
+use crate::core::name::ModelName;
 use crate::core::registry::RegistryRef;
 use crate::drive::registry::client as registry_client;
 use crate::web::picker::BrowserSource;
@@ -31,6 +33,7 @@ struct Fields {
     parallel: NodeRef,
     push_model: NodeRef,
     push_ref: NodeRef,
+    store_as: NodeRef,
     login: login::Fields,
 }
 
@@ -91,6 +94,45 @@ fn folder_of(state: &AppState) -> Option<(FileSystemDirectoryHandle, String)> {
     }
 }
 
+/// The name to propose for a looked-up model, and why: in a folder that
+/// refuses ':' (on disk), a name whose host has a port becomes the name
+/// without it (a free variant when the folder has that name with another
+/// model).
+fn proposed_name(app: &AppState, found: &LookedUp) -> Option<(String, String)> {
+    if !app.store.refuses_colons {
+        return None;
+    }
+    let wanted = ModelName::parse(&found.name).ok()?;
+    let without = wanted.without_port_host()?;
+    let models = app.store.report.as_ref().map_or(&[][..], |r| &r.models[..]);
+    let other = |n: &ModelName| {
+        models
+            .iter()
+            .any(|m| m.id != found.id && ModelName::parse(&m.name).ok().as_ref() == Some(n))
+    };
+    let name = if other(&without) {
+        suggest_name(&without, &other)
+    } else {
+        without
+    };
+    let name = name.display_shortest();
+    let why = format!("In a folder on disk the browser refuses ':' in names, so this model cannot be stored as {} here. It is stored as {name}: the same model and ID under a name without the registry's host, as `ollama cp` would make it. Change the name if you like; `ollama-pack pull` keeps the registry's name.", found.name);
+    Some((name, why))
+}
+
+/// The "Store as" name typed, checked; `None` when empty.
+fn store_as(f: &Fields, app: &AppState, into_folder: bool) -> Result<Option<String>, String> {
+    let typed = value(&f.store_as);
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let name = ModelName::parse(&typed).map_err(|e| e.to_string())?;
+    if into_folder && app.store.refuses_colons && name.host.contains(':') {
+        return Err(format!("{typed}: in a folder on disk the browser refuses ':' in names; store it under a name without the registry's host and port"));
+    }
+    Ok(Some(name.display_shortest()))
+}
+
 /// Engine events go to the panel's state; a finished pull into the folder
 /// makes the app read the folder again.
 fn on_event(
@@ -147,6 +189,13 @@ pub fn registry_panel(props: &Props) -> Html {
                     Ok(parsed) => parsed,
                     Err(e) => return error.set(Some(e)),
                 };
+                let store_as = match to {
+                    Some(into_folder) => match store_as(&fields, &app, into_folder) {
+                        Ok(name) => name,
+                        Err(e) => return error.set(Some(e)),
+                    },
+                    None => None,
+                };
                 error.set(None);
                 let size = looked.as_ref().map_or(0, |l| l.total_bytes);
                 let (pull_to, folder) = match to {
@@ -159,6 +208,7 @@ pub fn registry_panel(props: &Props) -> Html {
                     reference: reference.to_string(),
                     options,
                     to: pull_to,
+                    store_as,
                 };
                 let events = on_event(&reg, folder.as_ref().and_then(|_| reopen(&app)));
                 let on_error = {
@@ -231,6 +281,7 @@ pub fn registry_panel(props: &Props) -> Html {
             <login::LoginFields fields={fields.login.clone()} />
             if let Some(found) = looked {
                 { manifest_view(&found) }
+                { store_as_field(&fields, &props.state, &found) }
                 <div class="row">
                     <button id="pull-to-folder" disabled={busy || folder.is_none()} onclick={start_pull(Some(true))}>{ "Pull into the open folder" }</button>
                     <button id="pull-to-archive" disabled={busy} onclick={start_pull(Some(false))}>{ "Pull into an archive…" }</button>
@@ -256,6 +307,20 @@ pub fn registry_panel(props: &Props) -> Html {
                 { run_view(&run, busy, cancel) }
             }
         </section>
+    }
+}
+
+fn store_as_field(fields: &Fields, app: &AppState, found: &LookedUp) -> Html {
+    let proposed = proposed_name(app, found);
+    let value = proposed
+        .as_ref()
+        .map(|(n, _)| n.clone())
+        .unwrap_or_default();
+    html! {
+        <div class="row">
+            <label>{ "Store as " }<input id="pull-as" ref={fields.store_as.clone()} size="40" {value} placeholder={found.name.clone()} /></label>
+            if let Some((_, why)) = proposed { <p class="warning" id="pull-as-why">{ why }</p> }
+        </div>
     }
 }
 

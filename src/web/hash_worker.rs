@@ -19,7 +19,7 @@
 
 use super::js::{call, call_method, resolve};
 use crate::core::digest::DigestVerifier;
-#[cfg(feature = "registry-module")]
+#[cfg(feature = "engine-module")]
 use crate::core::registry::pull::prefix::{PrefixHash, Step};
 use js_sys::{ArrayBuffer, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -225,9 +225,9 @@ impl Sha256Stream {
 }
 
 /// A blob hashed while a pull downloads it (one per partial file, in a
-/// pull worker: `pull-worker.js`, registry module only): `add` each chunk once it is written, in any order; then
+/// pull worker: `pull-worker.js`, engine module only): `add` each chunk once it is written, in any order; then
 /// [`finish_stream`] with the complete file.
-#[cfg(feature = "registry-module")]
+#[cfg(feature = "engine-module")]
 #[wasm_bindgen]
 pub struct StreamVerifier {
     order: PrefixHash<Uint8Array>,
@@ -235,7 +235,7 @@ pub struct StreamVerifier {
     buffer: Vec<u8>,
 }
 
-#[cfg(feature = "registry-module")]
+#[cfg(feature = "engine-module")]
 #[wasm_bindgen]
 impl StreamVerifier {
     /// Holds chunks that arrive at most `budget` bytes ahead of the
@@ -275,7 +275,7 @@ impl StreamVerifier {
 
 /// The complete partial file of `stream`'s blob: hashes the bytes the
 /// stream did not cover and resolves like `hashFile`.
-#[cfg(feature = "registry-module")]
+#[cfg(feature = "engine-module")]
 #[wasm_bindgen(js_name = finishStream)]
 pub async fn finish_stream(
     stream: StreamVerifier,

@@ -133,6 +133,11 @@ class Desktop {
     this.xdo('click', 1);
   }
 
+  /** Moves the pointer out of the way (a button under it is drawn darker). */
+  park() {
+    this.xdo('mousemove', 5, 895);
+  }
+
   /** Raw RGB bytes of a screen rectangle. */
   capture(x, y, width, height) {
     const args = ['-window', 'root', '-crop', `${width}x${height}+${x}+${y}`, '-depth', '8', 'rgb:-'];
@@ -288,8 +293,15 @@ export async function answerPrompt(app, answer, { timeout = 15_000, screenshot }
     app.desktop.screenshot(shot);
     return new Error(`${what} (screen: ${shot})`);
   };
+  const colour = answer === 'allow' ? LIGHT_BUTTON : DARK_BUTTON;
+  app.desktop.park();
   for (let attempt = 0; attempt < 3; attempt++) {
-    const button = centreOf(app.desktop, box, answer === 'allow' ? LIGHT_BUTTON : DARK_BUTTON);
+    // The prompt may still be drawing itself: look again for a while.
+    let button = centreOf(app.desktop, box, colour);
+    for (let look = 0; !button && look < 10; look++) {
+      await sleep(300);
+      button = centreOf(app.desktop, box, colour);
+    }
     if (!button) throw fail(`no "${answer}" button in the prompt`);
     app.desktop.click(button.x, button.y);
     await sleep(300);

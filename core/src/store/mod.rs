@@ -22,7 +22,7 @@ pub use scan::{scan_store, ScanError};
 use serde::Serialize;
 
 /// Something about the store worth telling, tied to a path under the root.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Finding {
     pub path: String,
     pub message: String,

@@ -24,6 +24,8 @@ pub struct PruneFile {
     pub name: String,
     pub size: u64,
     pub modified_ms: Option<i64>,
+    /// A partial download (else a blob no manifest uses).
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,6 +51,15 @@ impl PrunePlan {
 
     pub fn is_empty(&self) -> bool {
         self.orphans.is_empty() && self.partials.is_empty()
+    }
+
+    /// The plan for partial downloads alone (what holds orphans back does
+    /// not concern them).
+    pub fn partials_only(mut self) -> Self {
+        self.orphans.clear();
+        self.recent.retain(|f| f.partial);
+        self.withheld = None;
+        self
     }
 }
 
@@ -81,6 +92,7 @@ pub fn plan_prune(
             name: digest.blob_file_name(),
             size: file.size,
             modified_ms: file.modified_ms,
+            partial: false,
         };
         if old(file.modified_ms) {
             plan.orphans.push(f);
@@ -94,6 +106,7 @@ pub fn plan_prune(
                 name: name.clone(),
                 size: file.size,
                 modified_ms: file.modified_ms,
+                partial: true,
             };
             if old(file.modified_ms) {
                 plan.partials.push(f);
@@ -209,6 +222,23 @@ mod tests {
         assert!(p.orphans.is_empty());
         assert_eq!(p.withheld, Some(BlobsWithheld::HiddenManifests));
         assert_eq!(p.partials.len(), 1);
+    }
+
+    #[test]
+    fn partials_alone_leave_out_the_orphans_and_what_holds_them_back() {
+        let full = plan(&store(), true, false);
+        assert!(!full.orphans.is_empty());
+        assert!(
+            full.recent.iter().any(|f| !f.partial),
+            "the store has a young orphan"
+        );
+        let p = plan(&store(), true, false).partials_only();
+        assert!(p.orphans.is_empty() && p.withheld.is_none());
+        assert_eq!(p.partials, full.partials);
+        assert!(!p.recent.is_empty() && p.recent.iter().all(|f| f.partial));
+        let hidden = plan(&store(), true, true).partials_only();
+        assert_eq!(hidden.withheld, None);
+        assert_eq!(hidden.partials.len(), 1);
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl std::fmt::Display for BlobsWithheld {
                 paths.join(", ")
             ),
             Self::HiddenManifests => f.write_str(
-                "no blob is removed: in this folder the browser cannot see the manifests of registries with a port (manifests/host:port/…), which may use them. Reclaim the space with `ollama-pack prune`, or let Ollama prune unused blobs when it starts",
+                "no blob is removed: in this folder the browser cannot see the manifests of registries with a port (manifests/host:port/…), which may use them. Let this page see every manifest first (“Show them: choose this folder again…”), or reclaim the space with `ollama-pack prune`",
             ),
         }
     }

@@ -1,60 +1,24 @@
-//! The app's side of the registry engine (a second WebAssembly module,
-//! `dist/registry/`, fetched the first time it is needed so the app's own
-//! module stays small). In: a request for a run, the folder's handle, and
-//! a callback. Out: the module loaded (once) and the run started in it;
+//! The app's side of the registry runs in the engine module
+//! (`drive::engine_link`). In: a request for a run, the folder's handle,
+//! and a callback. Out: the run started in the engine;
 //! its events, JSON from the engine, parsed into [`EngineEvent`]s for the
 //! callback; Cancel passed on.
 
+use crate::drive::engine_link;
 use crate::ui::state::registry::{EngineEvent, PullRequest, PushRequest};
-use crate::web::js::{call, call_method, prop, resolve, window, WebError};
 use crate::web::store_writer;
 use serde::Serialize;
-use std::cell::RefCell;
-use std::collections::VecDeque;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::FileSystemDirectoryHandle;
 use yew::Callback;
 
-type Listener = Closure<dyn FnMut(String)>;
-
-thread_local! {
-    /// The event callbacks of the last runs (runs go one at a time; older
-    /// ones have ended and are dropped).
-    static LISTENERS: RefCell<VecDeque<Listener>> = RefCell::default();
-}
-
-/// The engine module (loaded by index.html's `ollamaPackRegistry`).
-async fn engine() -> Result<JsValue, String> {
-    let loader = window()
-        .ok()
-        .and_then(|w| prop(&w.into(), "ollamaPackRegistry"))
-        .ok_or("this page has no registry loader")?;
-    let loading =
-        call_method(&loader, "call", std::slice::from_ref(&loader)).map_err(|e| e.to_string())?;
-    resolve(loading).await.map_err(|e: WebError| {
-        format!(
-            "the registry part of the app could not be loaded ({e}); reload the page and try again"
-        )
-    })
-}
-
 fn listener(on_event: Callback<EngineEvent>) -> JsValue {
-    let closure = Listener::new(move |json: String| {
+    engine_link::listener(move |json: String| {
         if let Some(event) = EngineEvent::from_json(&json) {
             on_event.emit(event);
         }
-    });
-    let value: JsValue = closure.as_ref().clone();
-    LISTENERS.with(|l| {
-        let mut l = l.borrow_mut();
-        l.push_back(closure);
-        while l.len() > 4 {
-            l.pop_front();
-        }
-    });
-    value
+    })
 }
 
 /// Calls the engine's `export` with the request as JSON, a folder handle
@@ -65,11 +29,8 @@ async fn start(
     folder: JsValue,
     on_event: Callback<EngineEvent>,
 ) -> Result<(), String> {
-    let engine = engine().await?;
     let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
-    call(&engine, export, &[json.into(), folder, listener(on_event)])
-        .map(drop)
-        .map_err(|e| e.to_string())
+    engine_link::start(export, &[json.into(), folder, listener(on_event)]).await
 }
 
 /// Starts a look-up or pull. `folder`: for a pull into the open folder,
@@ -126,9 +87,5 @@ async fn writable_models(
 
 /// Stops run `id`.
 pub fn cancel(id: u32) {
-    spawn_local(async move {
-        if let Ok(engine) = engine().await {
-            let _ = call(&engine, "registryCancel", &[id.into()]);
-        }
-    });
+    engine_link::cancel("transfer", id);
 }

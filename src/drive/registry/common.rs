@@ -1,4 +1,4 @@
-//! What the registry engine's pull and push share: where their events go,
+//! What the engine's pull and push share: where their events go,
 //! when a stalled transfer is retried, a registry's URL, and the help the
 //! page shows when the browser blocked a registry (CORS).
 

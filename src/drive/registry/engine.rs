@@ -1,18 +1,17 @@
-//! The registry engine: the entry points of the second WebAssembly module
-//! (built with the `registry-module` feature, loaded by the app the first
-//! time the user looks a model up or pushes), so the app's own module stays
-//! small. In: a request as JSON ([`PullRequest`], [`PushRequest`]), the
-//! folder's directory handle, and a JS function for events. Out: the run,
+//! The engine module's registry entry points (see `drive::engine`). In: a
+//! request as JSON ([`PullRequest`], [`PushRequest`]), the folder's
+//! directory handle, and a JS function for events. Out: the run,
 //! driven by `pull_task`/`push_task`, reporting each [`EngineEvent`] to
-//! that function as JSON; `registryCancel` stops a run.
+//! that function as JSON; `engineCancel("transfer", id)` stops a run.
 
 use super::common::Emit;
 use super::pull::{self as pull_task, Destination, PullJob};
 use super::push::{self as push_task, PushJob};
+use crate::core::name::ModelName;
 use crate::core::registry::pull::tuning::Link;
 use crate::core::registry::{PullOptions, PushOptions, RegistryRef};
 use crate::core::store::scan_store;
-use crate::drive::cancel::CancelFlag;
+use crate::drive::engine::{cancel_flag, forget, parse};
 use crate::ui::state::registry::{
     Ended, EngineEvent, Kind, PullRequest, PullTo, PushRequest, TransferRun,
 };
@@ -20,16 +19,10 @@ use crate::web::dir_source::DirSource;
 use crate::web::js::{now_ms, WebError};
 use crate::web::picker::BrowserSource;
 use crate::web::save::SaveTarget;
-use serde::Deserialize;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::FileSystemDirectoryHandle;
-
-thread_local! {
-    static CANCELS: RefCell<HashMap<u32, CancelFlag>> = RefCell::default();
-}
 
 /// Progress reaches the page at most this often (each report re-renders
 /// the panel, on the thread that also reads the network); a new step and
@@ -41,7 +34,7 @@ fn emitter(on_event: js_sys::Function) -> Emit {
     Rc::new(move |event: EngineEvent| {
         if let EngineEvent::Progress(run) = &event {
             if run.ended.is_some() {
-                CANCELS.with(|c| c.borrow_mut().remove(&run.id));
+                forget((TRANSFER, run.id));
             } else {
                 let mut last = last.borrow_mut();
                 let now = now_ms();
@@ -57,15 +50,8 @@ fn emitter(on_event: js_sys::Function) -> Emit {
     })
 }
 
-fn cancel_flag(id: u32) -> CancelFlag {
-    let flag = CancelFlag::default();
-    CANCELS.with(|c| c.borrow_mut().insert(id, flag.clone()));
-    flag
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(json: &str) -> Result<T, JsValue> {
-    serde_json::from_str(json).map_err(|e| JsValue::from_str(&format!("bad request: {e}")))
-}
+/// The kind of run pulls and pushes are, for `engineCancel`.
+const TRANSFER: &str = "transfer";
 
 /// A run that ended before it began, reported as such.
 fn ended_early(emit: &Emit, id: u32, kind: Kind, title: String, ended: Ended) {
@@ -87,13 +73,18 @@ pub fn registry_pull(
     let reference =
         RegistryRef::parse(&request.reference).map_err(|e| JsValue::from_str(&e.to_string()))?;
     let o = &request.options;
+    let store_as = (request.store_as.as_deref())
+        .map(ModelName::parse)
+        .transpose()
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
     let opts = PullOptions {
         credentials: o.credentials(),
+        store_as,
         ..PullOptions::default()
     }
     .tuned(Link::Browser, o.part_size, o.parallel);
     let emit = emitter(on_event);
-    let cancel = cancel_flag(request.id);
+    let cancel = cancel_flag((TRANSFER, request.id));
     let id = request.id;
     let job = move |destination| PullJob {
         id,
@@ -165,7 +156,7 @@ pub fn registry_push(
         ..PushOptions::default()
     };
     let emit = emitter(on_event);
-    let cancel = cancel_flag(request.id);
+    let cancel = cancel_flag((TRANSFER, request.id));
     wasm_bindgen_futures::spawn_local(async move {
         let source = BrowserSource::Dir(DirSource::new(picked));
         let report = match scan_store(&source, &source.name()).await {
@@ -195,12 +186,4 @@ pub fn registry_push(
         push_task::start(emit, job, cancel);
     });
     Ok(())
-}
-
-/// Stops run `id` (its download is kept for a later pull).
-#[wasm_bindgen(js_name = registryCancel)]
-pub fn registry_cancel(id: u32) {
-    if let Some(flag) = CANCELS.with(|c| c.borrow_mut().remove(&id)) {
-        flag.cancel();
-    }
 }

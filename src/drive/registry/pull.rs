@@ -181,7 +181,7 @@ async fn pull_into(
             message: format!("could not write into the folder: {e}"),
             blocked: None,
         })?;
-    let name = machine.reference().model_name();
+    let name = machine.stored_name();
     if let Err(e) = files.check_manifest_path(&name).await {
         hashers.stop();
         return Err(Ended::Failed {

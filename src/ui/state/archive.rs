@@ -1,11 +1,25 @@
 //! The archive being checked as state. In: [`ArchiveAction`]s: a check
-//! started, its progress and report. Out: [`ArchiveState`], whose run holds
-//! the file (for an import after the check) and the verified manifests.
+//! started, its progress and result (from the engine module, as
+//! [`CheckEvent`]s). Out: [`ArchiveState`], whose run holds the file (for
+//! an import after the check) and the [`CheckedArchive`].
 
 use super::Shared;
-use crate::core::archive::read::{ArchiveReport, VerifiedManifest};
+use crate::core::archive::read::CheckedArchive;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use web_sys::File;
+
+/// What the engine reports of a check, as JSON between the two modules.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckEvent {
+    /// Bytes of the archive read so far.
+    Read(u64),
+    Checked(CheckedArchive),
+    /// The browser could not read the file.
+    Failed(String),
+    Cancelled,
+}
 
 #[derive(Clone, PartialEq, Default)]
 pub struct ArchiveState {
@@ -21,7 +35,7 @@ impl ArchiveState {
     pub fn is_checking(&self) -> bool {
         self.run
             .as_ref()
-            .is_some_and(|r| r.report.is_none() && !r.cancelled && r.error.is_none())
+            .is_some_and(|r| r.checked.is_none() && !r.cancelled && r.error.is_none())
     }
 
     pub fn reduce(&mut self, action: ArchiveAction) -> bool {
@@ -44,9 +58,8 @@ pub struct ArchiveRun {
     pub read: u64,
     pub started_ms: f64,
     pub last_ms: f64,
-    pub report: Option<Rc<ArchiveReport>>,
-    /// The manifests the check verified, to plan an import with.
-    pub manifests: Rc<Vec<VerifiedManifest>>,
+    /// What the check found, with the manifests to plan an import with.
+    pub checked: Option<Rc<CheckedArchive>>,
     pub cancelled: bool,
     /// The browser could not read the file.
     pub error: Option<String>,
@@ -55,6 +68,15 @@ pub struct ArchiveRun {
 }
 
 impl ArchiveRun {
+    pub fn ended(&self) -> bool {
+        self.checked.is_some() || self.cancelled || self.error.is_some()
+    }
+
+    /// Checked, read to its end, nothing wrong with the archive as a whole.
+    pub fn importable(&self) -> bool {
+        self.checked.as_ref().is_some_and(|c| c.importable())
+    }
+
     pub fn speed(&self) -> f64 {
         let secs = (self.last_ms - self.started_ms) / 1000.0;
         if secs > 0.0 {

@@ -1,5 +1,17 @@
 //! An import as state. In: [`ImportAction`]s: started (the archive's
-//! size, when), bytes read, how it ended. Out: [`ImportState`].
+//! size, when), bytes read, how it ended (from the engine module, as
+//! [`ImportEvent`]s). Out: [`ImportState`].
+
+use serde::{Deserialize, Serialize};
+
+/// What the engine reports of an import, as JSON between the two modules.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportEvent {
+    /// Bytes of the archive read so far.
+    Read(u64),
+    Ended(ImportStatus),
+}
 
 #[derive(Clone, PartialEq, Default)]
 pub struct ImportState {
@@ -48,7 +60,8 @@ impl ImportState {
     }
 }
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ImportStatus {
     /// `read` of the archive's `size` bytes were read, between the two times.
     Running {

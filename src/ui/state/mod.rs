@@ -6,13 +6,15 @@
 
 pub mod archive;
 pub mod import;
+pub mod manage;
 pub mod pack;
 pub mod registry;
 pub mod store;
 pub mod verify;
 
-pub use archive::{ArchiveAction, ArchiveRun, ArchiveState};
-pub use import::{ImportAction, ImportState, ImportStatus};
+pub use archive::{ArchiveAction, ArchiveRun, ArchiveState, CheckEvent};
+pub use import::{ImportAction, ImportEvent, ImportState, ImportStatus};
+pub use manage::{ManageAction, ManageState, ManageStatus, Preview};
 pub use pack::{PackAction, PackRun, PackState, PackStatus};
 pub use store::{Column, Loaded, Phase, StoreAction, StoreState};
 pub use verify::{VerifyAction, VerifyRun, VerifyState};
@@ -69,6 +71,7 @@ pub struct AppState {
     pub pack: PackState,
     pub archive: ArchiveState,
     pub import: ImportState,
+    pub manage: ManageState,
 }
 
 pub enum Action {
@@ -77,6 +80,7 @@ pub enum Action {
     Pack(PackAction),
     Archive(ArchiveAction),
     Import(ImportAction),
+    Manage(ManageAction),
 }
 
 macro_rules! into_action {
@@ -93,7 +97,8 @@ into_action!(
     Verify(VerifyAction),
     Pack(PackAction),
     Archive(ArchiveAction),
-    Import(ImportAction)
+    Import(ImportAction),
+    Manage(ManageAction)
 );
 
 impl Reducible for AppState {
@@ -110,6 +115,8 @@ impl Reducible for AppState {
                     // its import stay.
                     s.verify = s.verify.for_new_folder();
                     s.pack = PackState::default();
+                    // What a removal or copy said stays; its preview goes.
+                    s.manage.preview = None;
                 }
                 changed
             }
@@ -128,6 +135,7 @@ impl Reducible for AppState {
                 changed
             }
             Action::Import(a) => s.import.reduce(a),
+            Action::Manage(a) => s.manage.reduce(a),
         };
         if changed {
             Rc::new(s)

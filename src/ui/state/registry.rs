@@ -1,11 +1,11 @@
 //! The registry panel's state. In: [`RegistryAction`]s from the panel and
-//! [`EngineEvent`]s from the registry engine (a second WebAssembly module,
+//! [`EngineEvent`]s from the engine (a second WebAssembly module,
 //! which sends them as JSON). Out: a [`RegistryState`] (Yew `Reducible`):
 //! the manifest a look-up found, the transfer under way or last run
 //! (bytes, speed, time left) and how it ended; no I/O.
 
 use crate::core::digest::Digest;
-#[cfg(feature = "registry-module")]
+#[cfg(feature = "engine-module")]
 use crate::core::registry::Credentials;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,7 +14,7 @@ use yew::Reducible;
 
 /// A manifest as the look-up shows it, before anything is downloaded.
 #[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(feature = "registry-module", derive(Serialize))]
+#[cfg_attr(feature = "engine-module", derive(Serialize))]
 pub struct LookedUp {
     pub reference: String,
     /// Ollama's shortest form of the name the model gets here.
@@ -25,7 +25,7 @@ pub struct LookedUp {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[cfg_attr(feature = "registry-module", derive(Serialize))]
+#[cfg_attr(feature = "engine-module", derive(Serialize))]
 pub enum Kind {
     LookUp,
     Pull,
@@ -33,7 +33,7 @@ pub enum Kind {
 }
 
 #[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(feature = "registry-module", derive(Serialize))]
+#[cfg_attr(feature = "engine-module", derive(Serialize))]
 pub enum Ended {
     Done(String),
     Failed {
@@ -47,7 +47,7 @@ pub enum Ended {
 /// Why the browser blocked a registry, and the configuration that fixes
 /// it, in words (made by the engine, which has the registry's address).
 #[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(feature = "registry-module", derive(Serialize))]
+#[cfg_attr(feature = "engine-module", derive(Serialize))]
 pub struct CorsHelp {
     pub headline: String,
     pub detail: String,
@@ -60,7 +60,7 @@ pub struct CorsHelp {
 }
 
 #[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(feature = "registry-module", derive(Serialize))]
+#[cfg_attr(feature = "engine-module", derive(Serialize))]
 pub struct TransferRun {
     pub id: u32,
     pub kind: Kind,
@@ -84,7 +84,7 @@ pub struct TransferRun {
 }
 
 impl TransferRun {
-    #[cfg(feature = "registry-module")]
+    #[cfg(feature = "engine-module")]
     pub fn new(id: u32, kind: Kind, title: String, registry: String, now_ms: f64) -> Self {
         Self {
             id,
@@ -133,7 +133,7 @@ pub struct TransferOptions {
     pub password: Option<String>,
 }
 
-#[cfg(feature = "registry-module")]
+#[cfg(feature = "engine-module")]
 impl TransferOptions {
     pub fn credentials(&self) -> Option<Credentials> {
         let user = self.user.clone()?;
@@ -163,6 +163,9 @@ pub struct PullRequest {
     pub reference: String,
     pub options: TransferOptions,
     pub to: PullTo,
+    /// The name to store the model under, when not the reference's.
+    #[serde(default)]
+    pub store_as: Option<String>,
 }
 
 /// A push of a model of the open folder.
@@ -177,7 +180,7 @@ pub struct PushRequest {
 
 /// What the engine reports about a run.
 #[derive(Clone, PartialEq, Debug)]
-#[cfg_attr(feature = "registry-module", derive(Serialize))]
+#[cfg_attr(feature = "engine-module", derive(Serialize))]
 pub enum EngineEvent {
     Progress(TransferRun),
     LookedUp(LookedUp),

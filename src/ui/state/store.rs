@@ -58,6 +58,9 @@ pub struct StoreState {
     pub last_folder: Option<web_sys::FileSystemDirectoryHandle>,
     /// How long the last open took, for the curious (and the benchmark).
     pub open_ms: Option<f64>,
+    /// A folder on disk: the browser refuses ':' in the names it writes
+    /// there (so no `manifests/host:port/…`).
+    pub refuses_colons: bool,
 }
 
 impl Default for StoreState {
@@ -76,6 +79,7 @@ impl Default for StoreState {
             pick_closed: false,
             last_folder: None,
             open_ms: None,
+            refuses_colons: false,
         }
     }
 }
@@ -88,6 +92,7 @@ pub enum StoreAction {
         report: StoreReport,
         open_ms: f64,
         notice: Option<String>,
+        refuses_colons: bool,
     },
     Failed(String),
     Cancelled,
@@ -126,6 +131,7 @@ impl StoreState {
                 report,
                 open_ms,
                 notice,
+                refuses_colons,
             } if generation == self.generation => {
                 *self = StoreState {
                     phase: Phase::Ready,
@@ -136,6 +142,7 @@ impl StoreState {
                     notice,
                     last_folder: self.last_folder.take(),
                     open_ms: Some(open_ms),
+                    refuses_colons,
                     ..StoreState::default()
                 };
             }

@@ -2,8 +2,11 @@
 //! with other content, and the names a person types to import them under.
 //! In: the verified manifests of an archive and the folder's models (as the
 //! store scan reports them). Out: a [`Conflict`] per such model (both IDs
-//! and a free name to suggest), and each typed name checked: valid, not a
-//! model of the folder or the archive, not given twice.
+//! and a free name to suggest); for a folder that refuses ':' in names
+//! (Chromium, on disk), each model whose registry host has a port, with a
+//! free name without that host ([`colon_names`]); and each typed name
+//! checked: valid, not a model of the folder or the archive, not given
+//! twice.
 
 use super::import::{plan_import, Choices};
 use super::rename::{check_new_name, name_of, suggest_name, RenameError};
@@ -56,6 +59,45 @@ pub fn find_conflicts(manifests: &[VerifiedManifest], folder: &[ModelReport]) ->
                 folder_id: folder_id.id.clone(),
                 archive_id: Digest::of(&m.bytes).short_id().to_string(),
                 suggestion: suggest_name(&name, &taken).display_shortest(),
+            })
+        })
+        .collect()
+}
+
+/// An archive's model whose name holds a host with a port, which a folder
+/// refusing ':' cannot store under that name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColonName {
+    pub name: String,
+    pub archive_id: String,
+    /// The name without the host (`gemma2:2b`), or a free variant of it.
+    pub suggestion: String,
+}
+
+/// The archive's verified models whose manifest path holds ':' (a
+/// registry host with a port), each with a free name without that host;
+/// not those the folder already has with the same bytes.
+pub fn colon_names(manifests: &[VerifiedManifest], folder: &[ModelReport]) -> Vec<ColonName> {
+    let taken = |n: &ModelName| is_taken(n, manifests, folder);
+    let there = |m: &VerifiedManifest| {
+        folder.iter().any(|f| {
+            f.manifest_path == m.manifest_path && f.manifest_digest == Digest::of(&m.bytes)
+        })
+    };
+    manifests
+        .iter()
+        .filter(|m| m.ok && !there(m))
+        .filter_map(|m| {
+            let without = name_of(m)?.without_port_host()?;
+            let free = if taken(&without) {
+                suggest_name(&without, &taken)
+            } else {
+                without
+            };
+            Some(ColonName {
+                name: m.name.clone(),
+                archive_id: Digest::of(&m.bytes).short_id().to_string(),
+                suggestion: free.display_shortest(),
             })
         })
         .collect()
@@ -133,5 +175,35 @@ mod tests {
             })
             .collect();
         assert_eq!(kinds, ["ok", "taken", "taken", "invalid", "ok"]);
+    }
+
+    #[test]
+    fn a_model_whose_host_has_a_port_gets_the_name_without_it_or_a_free_one() {
+        let (_, manifests) = super::super::verify_bytes(&packed(None), 1 << 20);
+        let beta = &models()[1].1;
+        let expect = |suggestion: &str| {
+            vec![ColonName {
+                name: "localhost:5000/team/beta:latest".into(),
+                archive_id: Digest::of(beta).short_id().into(),
+                suggestion: suggestion.into(),
+            }]
+        };
+        assert_eq!(colon_names(&manifests, &[]), expect("team/beta:latest"));
+        // The folder already has team/beta:latest: a free variant.
+        let (rel, bytes, blobs) = &models()[1];
+        let folder_with = |path: &str| {
+            let mut src = MemSource::new();
+            src.add_file(&format!("models/manifests/{path}"), bytes.clone(), 1);
+            for b in blobs {
+                let name = Digest::of(b).blob_file_name();
+                src.add_file(&format!("models/blobs/{name}"), b.clone(), 1);
+            }
+            pollster::block_on(scan_store(&src, "/s")).unwrap().models
+        };
+        let folder = folder_with(&rel.replace("localhost:5000", "registry.ollama.ai"));
+        assert_eq!(
+            colon_names(&manifests, &folder),
+            expect("team/beta:latest-imported")
+        );
     }
 }

@@ -11,12 +11,12 @@
 use super::rename::{apply_renames, Rename, RenameError};
 use super::report::VerifiedManifest;
 use crate::digest::Digest;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What to do when the folder already has a manifest, with other bytes,
 /// where the archive puts one.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Existing {
     /// Import nothing; list the conflicts.
@@ -52,7 +52,7 @@ impl ManifestPlan {
 }
 
 /// What the user chose for an import.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choices {
     /// For a model the folder has with other content, unless `per_model`
     /// names it.

@@ -14,6 +14,7 @@
 //!        ─► ArchiveReport + VerifiedManifest bytes ─► plan_import
 //! ```
 
+mod checked;
 mod checks;
 pub mod conflicts;
 mod decompress;
@@ -31,6 +32,7 @@ mod tar;
 mod verifier;
 mod zstd;
 
+pub use checked::{CheckedArchive, CheckedModel};
 pub use decompress::Compression;
 pub use error::ReadError;
 pub use event::{EntryInfo, EntryKind, Event, OwnedEvent};

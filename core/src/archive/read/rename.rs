@@ -10,7 +10,7 @@ use super::report::VerifiedManifest;
 use crate::name::{ModelName, NameError};
 
 /// Import the archive's model `from` (the only one, when `None`) as `to`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rename {
     pub from: Option<ModelName>,
     pub to: ModelName,

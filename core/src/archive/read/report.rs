@@ -9,7 +9,7 @@ use super::layout::Layout;
 use crate::digest::Digest;
 use crate::store::Finding;
 use crate::verify::Outcome;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArchiveReport {
@@ -70,7 +70,7 @@ pub struct ArchiveBlob {
     pub outcome: Outcome,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArchiveTotals {
     pub entries: usize,
     pub models: usize,
@@ -95,7 +95,7 @@ impl ArchiveReport {
 }
 
 /// A manifest as the archive holds it, byte for byte, with its verdict.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifiedManifest {
     pub name: String,
     /// `manifests/<host>/<ns>/<model>/<tag>`, relative to the models folder.

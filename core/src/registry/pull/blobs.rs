@@ -128,7 +128,7 @@ impl Pull {
         let Some((bytes, _)) = self.manifest.clone() else {
             return;
         };
-        let name = (self.opts.store_as.clone()).unwrap_or_else(|| self.reference.model_name());
+        let name = self.stored_name();
         let summary = PullSummary {
             name: name.clone(),
             manifest_digest: Digest::of(&bytes),

@@ -7,6 +7,7 @@ use super::parts::{cover, resume_parts, PartRecord};
 use super::{LocalBlobs, PullAction, PullError, PullOptions, PullProgress, PullSummary};
 use crate::digest::Digest;
 use crate::manifest::{Manifest, MAX_MANIFEST_BYTES};
+use crate::name::ModelName;
 use crate::registry::auth_flow::{AuthFlow, AuthNext};
 use crate::registry::http::{
     registry_error_message, BodyTarget, Exchange, HttpRequest, HttpResponse, Method, RequestId,
@@ -121,6 +122,11 @@ impl Pull {
 
     pub fn reference(&self) -> &RegistryRef {
         &self.reference
+    }
+
+    /// The name the model is stored under: `store_as`, else the reference's.
+    pub fn stored_name(&self) -> ModelName {
+        (self.opts.store_as.clone()).unwrap_or_else(|| self.reference.model_name())
     }
 
     /// The next thing for the driver to do, in order.

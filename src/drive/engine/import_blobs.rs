@@ -6,12 +6,13 @@
 //! manifests; or why it stopped, after which [`Import::undo`] removes
 //! every file it made. Cancel is seen within 64 KiB of input.
 
-use super::cancel::CancelFlag;
+use super::archive::PROGRESS_EVERY_MS;
 use crate::core::archive::read::{
     blob_needed, ArchiveReader, ArchiveVerifier, OwnedEvent, Placement, ReadOptions,
     VerifiedManifest,
 };
 use crate::core::digest::Digest;
+use crate::drive::cancel::CancelFlag;
 use crate::web::file_chunks::{FileChunks, CHUNK};
 use crate::web::js::now_ms;
 use crate::web::store_writer::{self, ClosedBlob, TempBlob};
@@ -189,9 +190,6 @@ impl Import {
         }
     }
 }
-
-/// Progress reaches the page at most this often.
-const PROGRESS_EVERY_MS: f64 = 250.0;
 
 /// Reads the archive once, writing the blobs; `on_read(bytes)` tells how
 /// far it got.
