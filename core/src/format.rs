@@ -120,8 +120,26 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// `text` with its first letter made upper case (a sentence from a
+/// clause).
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn capitalized_makes_a_sentence() {
+        assert_eq!(
+            super::capitalized("no blob is removed"),
+            "No blob is removed"
+        );
+        assert_eq!(super::capitalized(""), "");
+    }
+
     use super::*;
 
     #[test]

@@ -16,6 +16,8 @@
 //! An input shorter than the plan is all plan and has an empty body.
 //! `scripts/fuzz` seeds the corpora with fixture files behind [`SEED_PLAN`].
 
+pub mod archive;
+
 /// Bytes of chunk plan at the head of every chunked fuzz input.
 pub const PLAN_LEN: usize = 4;
 

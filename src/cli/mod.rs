@@ -4,6 +4,7 @@
 //! ([`folder::models_folder`]).
 
 mod cp;
+mod flat_folder;
 mod folder;
 mod fs_source;
 mod gguf;
@@ -21,7 +22,8 @@ mod unpack;
 mod verify;
 mod verify_archive;
 
-pub use fs_source::FsSource;
+pub use crate::core::name::ModelName;
+use fs_source::FsSource;
 
 use crate::core::archive::read::{Choices, Existing, Rename};
 use clap::{Parser, Subcommand};
@@ -101,6 +103,10 @@ enum Command {
         /// whose size and modification time have not changed since.
         #[arg(long, value_name = "FILE")]
         quick_state: Option<PathBuf>,
+        /// The name of the model of a direct download (a folder or tar of
+        /// `manifest` and its blobs), which carries none.
+        #[arg(long = "as", value_name = "NAME", value_parser = parse_name)]
+        name: Option<ModelName>,
     },
     /// Pack models into one archive any tar unpacks into a models folder
     ///
@@ -280,10 +286,11 @@ fn execute(command: Command) -> Result<ExitCode, ExitCode> {
             json,
             orphans,
             quick_state,
+            name,
         } => {
             let (dir, models) = split_target(args, &folder);
             let dir = match dir {
-                Some(d) if d.is_file() => d,
+                Some(d) if d.is_file() || flat_folder::is_flat(&d) => d,
                 other => resolve(other)?,
             };
             verify::run(&verify::Options {
@@ -292,6 +299,7 @@ fn execute(command: Command) -> Result<ExitCode, ExitCode> {
                 json,
                 orphans,
                 quick_state,
+                name,
             })
         }
         Command::Pack {
@@ -349,6 +357,11 @@ fn execute(command: Command) -> Result<ExitCode, ExitCode> {
             json,
         } => prune::run(&resolve(folder.dir)?, partials, dry_run, json),
     })
+}
+
+/// A model name as clap parses an argument (`--as NAME`).
+pub(crate) fn parse_name(text: &str) -> Result<ModelName, String> {
+    ModelName::parse(text).map_err(|e| e.to_string())
 }
 
 fn parse_rename(text: &str) -> Result<Rename, String> {

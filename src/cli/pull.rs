@@ -47,7 +47,7 @@ pub struct Args {
     dir: Option<PathBuf>,
     /// Store the model under this name ([host/][namespace/]model[:tag]) instead
     /// of the reference's; the manifest stays as served, so the ID stays.
-    #[arg(long = "as", value_name = "NAME", value_parser = parse_name)]
+    #[arg(long = "as", value_name = "NAME", value_parser = super::parse_name)]
     store_as: Option<ModelName>,
     /// Or write the model into this archive (as `pack` makes it; no models folder
     /// needed): downloaded into the folder ARCHIVE.pulling beside it (kept if the
@@ -178,10 +178,6 @@ fn failure(e: PullError) -> Failure {
         )),
         _ => Failure::Transfer(message),
     }
-}
-
-fn parse_name(text: &str) -> Result<ModelName, String> {
-    ModelName::parse(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use crate::cli::folder::local;
 use crate::core::archive::read::rename::{name_of, suggest_name};
 use crate::core::archive::read::{plan_import, Choices, ManifestPlan, VerifiedManifest};
 use crate::core::digest::Digest;
+use crate::core::format::capitalized;
 use blobs::BlobWriter;
 use std::collections::BTreeSet;
 use std::fs::{self, File};
@@ -61,18 +62,23 @@ const UNCHANGED: &str = "The models folder was left as it was.";
 
 /// Imports; true when some models were skipped.
 fn unpack(opts: &Options) -> Result<bool, Failure> {
-    if !opts.archive.is_file() {
+    if !opts.archive.is_file() && !super::flat_folder::is_flat(&opts.archive) {
         return Err(Failure::Run(format!(
-            "{}: no such archive file",
+            "{}: no such archive file (nor a direct download's folder: a manifest and its blobs)",
             opts.archive.display()
         )));
     }
+    // `--as NEW` names a direct download's model, which carries no name.
+    let flat_name = match opts.choices.renames.as_slice() {
+        [one] if one.from.is_none() => Some(&one.to),
+        _ => None,
+    };
     let target = Target::resolve(&opts.dir).map_err(Failure::Run)?;
     let mut blobs = BlobWriter::new(target.models.join("blobs")).map_err(|e| {
         target.undo();
         Failure::Run(format!("the blobs folder could not be listed: {e}"))
     })?;
-    let pass = verify_archive::stream(&opts.archive, &mut |ev, v| blobs.event(ev, v));
+    let pass = verify_archive::stream(&opts.archive, flat_name, &mut |ev, v| blobs.event(ev, v));
     let fail = |blobs: &mut BlobWriter, f: Failure| {
         blobs.abort();
         target.undo();
@@ -100,13 +106,22 @@ fn unpack(opts: &Options) -> Result<bool, Failure> {
             format!("{text}The archive is not consistent, so nothing was imported. {UNCHANGED}");
         return Err(fail(&mut blobs, Failure::Refused(msg)));
     }
+    if pass.report.layout.needs_name() {
+        let msg = format!(
+            "{} is a direct download (a manifest and its blobs): it holds no model name. Give it one: --as NAME. {UNCHANGED}",
+            opts.archive.display()
+        );
+        return Err(fail(&mut blobs, Failure::Refused(msg)));
+    }
     let mut pass = pass;
     let mut existing = |rel: &str| {
         fs::read(local(&target.models, rel))
             .ok()
             .map(|b| Digest::of(&b))
     };
-    let plan = match plan_import(&mut pass.manifests, &mut existing, &opts.choices) {
+    let blobs_dir = target.models.join("blobs");
+    let has_blob = |d: &Digest| blobs_dir.join(d.blob_file_name()).is_file();
+    let plan = match plan_import(&mut pass.manifests, &mut existing, &has_blob, &opts.choices) {
         Ok(plan) => plan,
         Err(e) => {
             let msg = format!("--as: {e}. {UNCHANGED}");
@@ -114,7 +129,10 @@ fn unpack(opts: &Options) -> Result<bool, Failure> {
         }
     };
     if plan.refused() {
-        let msg = conflict_message(&target, &pass.manifests, &plan);
+        let msg = match plan.lacking_words() {
+            Some(words) => format!("{}. {UNCHANGED}", capitalized(&words)),
+            None => conflict_message(&target, &pass.manifests, &plan),
+        };
         return Err(fail(&mut blobs, Failure::Refused(msg)));
     }
     let keep: BTreeSet<&Digest> = pass

@@ -13,6 +13,7 @@ use super::FsSource;
 use crate::cli::folder::local;
 use crate::core::digest::Digest;
 use crate::core::format::human_bytes;
+use crate::core::name::ModelName;
 use crate::core::source::{join, StoreSource};
 use crate::core::store::blob_dir::BlobDir;
 use crate::core::store::{scan_store, StoreReport};
@@ -36,19 +37,21 @@ pub struct Options {
     pub json: bool,
     pub orphans: bool,
     pub quick_state: Option<PathBuf>,
+    /// The name of a flat download's model.
+    pub name: Option<ModelName>,
 }
 
 pub fn run(opts: &Options) -> ExitCode {
-    if opts.dir.is_file() {
+    if opts.dir.is_file() || super::flat_folder::is_flat(&opts.dir) {
         if !opts.models.is_empty() || opts.orphans || opts.quick_state.is_some() {
             eprintln!(
-                "ollama-pack: {}: is an archive; MODEL names, --orphans and --quick-state \
-                 apply to a models folder only",
+                "ollama-pack: {}: is an archive or a direct download; MODEL names, --orphans \
+                 and --quick-state apply to a models folder only",
                 opts.dir.display()
             );
             return ExitCode::from(2);
         }
-        return super::verify_archive::run(&opts.dir, opts.json);
+        return super::verify_archive::run(&opts.dir, opts.json, opts.name.as_ref());
     }
     match verify(opts) {
         Ok(report) => {

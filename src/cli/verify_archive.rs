@@ -1,5 +1,6 @@
-//! `ollama-pack verify ARCHIVE [--json]`. In: an archive file (ours,
-//! ollamazip, a tar of a models folder; plain, gzip or zstd). Out: a table
+//! `ollama-pack verify ARCHIVE [--json] [--as NAME]`. In: an archive file
+//! (ours, ollamazip, a tar or zip of a models folder; plain, gzip or zstd),
+//! or a flat download's folder (named by `--as`). Out: a table
 //! of models with a verdict each, the bad blobs and archive problems named
 //! (or the [`ArchiveReport`] as JSON); exit 0 intact, 1 problems found (a
 //! refused or damaged archive included), 2 could not run (unreadable, or
@@ -12,6 +13,7 @@ use crate::core::archive::read::{
     ArchiveReader, ArchiveReport, ArchiveVerifier, Event, ReadError, ReadOptions, VerifiedManifest,
 };
 use crate::core::format::human_bytes;
+use crate::core::name::ModelName;
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read};
@@ -37,21 +39,21 @@ pub enum Stop {
     Hook(String),
 }
 
-/// Streams `path` through the reader and verifier; `hook` sees every event
-/// after the verifier did (so it can ask it where the entry lands and
-/// whether a blob just verified). A read error ends up in the report.
+/// Streams `path` (an archive file, or a flat download's folder) through
+/// the reader and verifier; `hook` sees every event after the verifier did
+/// (so it can ask it where the entry lands and whether a blob just
+/// verified). `flat_name`: the name a flat download's model gets. A read
+/// error ends up in the report.
 pub fn stream(
     path: &Path,
+    flat_name: Option<&ModelName>,
     hook: &mut dyn FnMut(&Event<'_>, &ArchiveVerifier) -> Result<(), String>,
 ) -> Result<Pass, Stop> {
     let io_err = |e: io::Error| Stop::Io(format!("{}: {e}", path.display()));
-    let mut file = File::open(path).map_err(io_err)?;
-    let size = file.metadata().map_err(io_err)?.len();
-    let mut reader = ArchiveReader::new(ReadOptions {
-        input_size: Some(size),
-        ..ReadOptions::default()
-    });
     let mut verifier = ArchiveVerifier::new();
+    if let Some(name) = flat_name {
+        verifier.name_flat(name.clone());
+    }
     let failed: RefCell<Option<String>> = RefCell::new(None);
     let mut on = |ev: Event<'_>| {
         if failed.borrow().is_none() {
@@ -62,8 +64,49 @@ pub fn stream(
         }
     };
     super::interrupt::catch();
-    let bar = super::progress::bar(size);
     let started = Instant::now();
+    let (input_bytes, error) = if path.is_dir() {
+        let go_on = &mut |_| {
+            if super::interrupt::interrupted() {
+                failed
+                    .borrow_mut()
+                    .get_or_insert_with(|| "interrupted".into());
+            }
+            failed.borrow().is_none()
+        };
+        (
+            super::flat_folder::feed(path, &mut on, go_on).map_err(io_err)?,
+            None,
+        )
+    } else {
+        read_file(path, &mut on, &failed).map_err(io_err)?
+    };
+    if let Some(e) = failed.into_inner() {
+        return Err(Stop::Hook(e));
+    }
+    let (report, manifests) = verifier.finish(error);
+    Ok(Pass {
+        report,
+        manifests,
+        input_bytes,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Feeds the archive file through the reader: the bytes read, and the
+/// reader's error if it stopped on one.
+fn read_file(
+    path: &Path,
+    on: &mut dyn FnMut(Event<'_>),
+    failed: &RefCell<Option<String>>,
+) -> io::Result<(u64, Option<ReadError>)> {
+    let mut file = File::open(path)?;
+    let size = file.metadata()?.len();
+    let mut reader = ArchiveReader::new(ReadOptions {
+        input_size: Some(size),
+        ..ReadOptions::default()
+    });
+    let bar = super::progress::bar(size);
     let mut buf = vec![0u8; CHUNK];
     let mut error: Option<ReadError> = None;
     loop {
@@ -71,10 +114,10 @@ pub fn stream(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io_err(e)),
+            Err(e) => return Err(e),
         };
         bar.inc(n as u64);
-        if let Err(e) = reader.feed(&buf[..n], &mut on) {
+        if let Err(e) = reader.feed(&buf[..n], on) {
             error = Some(e);
             break;
         }
@@ -88,23 +131,14 @@ pub fn stream(
         }
     }
     if error.is_none() && failed.borrow().is_none() {
-        error = reader.finish(&mut on).err();
+        error = reader.finish(on).err();
     }
     bar.finish_and_clear();
-    if let Some(e) = failed.into_inner() {
-        return Err(Stop::Hook(e));
-    }
-    let (report, manifests) = verifier.finish(error);
-    Ok(Pass {
-        report,
-        manifests,
-        input_bytes: reader.input_bytes(),
-        elapsed: started.elapsed(),
-    })
+    Ok((reader.input_bytes(), error))
 }
 
-pub fn run(path: &Path, json: bool) -> ExitCode {
-    let pass = match stream(path, &mut |_, _| Ok(())) {
+pub fn run(path: &Path, json: bool, flat_name: Option<&ModelName>) -> ExitCode {
+    let pass = match stream(path, flat_name, &mut |_, _| Ok(())) {
         Ok(pass) => pass,
         Err(Stop::Io(m) | Stop::Hook(m)) => {
             eprintln!("ollama-pack: {m}");

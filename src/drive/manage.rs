@@ -8,7 +8,7 @@
 
 use super::cancel::CancelFlag;
 use super::{fresh, send, Dispatch};
-use crate::core::format::human_bytes;
+use crate::core::format::{capitalized, human_bytes};
 use crate::core::source::{join, StoreSource};
 use crate::core::store::blob_dir::BlobDir;
 use crate::core::store::copy::plan_copy;
@@ -180,19 +180,13 @@ async fn remove_now(
         human_bytes(done.bytes)
     );
     let note = plan.withheld.as_ref().map_or(String::new(), |why| {
-        format!(" {}.", capital(&why.to_string()))
+        format!(" {}.", capitalized(&why.to_string()))
     });
     Ok(match done.stopped {
         None => ManageStatus::Done(format!("Removed: {removed}.{note}")),
         Some(Stopped::Cancelled) => ManageStatus::Done(format!("Cancelled: {removed}; no remaining manifest points at a removed blob. Remove again to finish.")),
         Some(Stopped::Failed(why)) => ManageStatus::Failed(format!("stopped at {why}: {removed}; no remaining manifest points at a removed blob")),
     })
-}
-
-fn capital(text: &str) -> String {
-    let mut c = text.chars();
-    c.next()
-        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
 
 /// Cleans up `blobs/` (`partials`: partial downloads, else orphaned blobs),
@@ -257,10 +251,9 @@ async fn prune_now(
             plan.recent.len()
         )
     };
-    let why = plan
-        .withheld
-        .as_ref()
-        .map_or(String::new(), |w| format!(" {}.", capital(&w.to_string())));
+    let why = plan.withheld.as_ref().map_or(String::new(), |w| {
+        format!(" {}.", capitalized(&w.to_string()))
+    });
     Ok(ManageStatus::Done(format!(
         "Cleaned up: {files} file(s) removed, {} freed.{kept}{why}",
         human_bytes(bytes)

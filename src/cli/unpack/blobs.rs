@@ -59,7 +59,7 @@ impl BlobWriter {
                 };
                 let done =
                     self.created.contains(digest) || self.repaired.iter().any(|(d, _)| d == digest);
-                if done || !blob_needed(info.size, self.present.get(digest).copied()) {
+                if done || !blob_needed(info, self.present.get(digest).copied()) {
                     self.skipped += usize::from(!done);
                     return Ok(());
                 }
@@ -106,7 +106,7 @@ impl BlobWriter {
                     self.created.push(digest);
                 }
             }
-            Event::End | Event::Trailing { .. } => {}
+            Event::Opened(_) | Event::EntryDamaged(_) | Event::End | Event::Trailing { .. } => {}
         }
         Ok(())
     }

@@ -105,7 +105,11 @@ async fn finish(
 ) -> Result<String, Stop> {
     let existing = existing_manifests(&import.models, &manifests, choices).await?;
     let lookup = &mut |p: &str| existing.get(p).cloned().flatten();
-    let plan = plan_import(&mut manifests, lookup, choices).map_err(text)?;
+    let has_blob = |d: &Digest| import.has_blob(d);
+    let plan = plan_import(&mut manifests, lookup, &has_blob, choices).map_err(text)?;
+    if let Some(words) = plan.lacking_words() {
+        return Err(Stop::Failed(words));
+    }
     if plan.refused() {
         return Err(Stop::Failed(format!("nothing was imported: the folder has other manifests for {} (did it change since?). Choose what to do with them and import again.", plan.conflicts.join(", "))));
     }

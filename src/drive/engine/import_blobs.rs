@@ -83,7 +83,7 @@ impl Import {
         match event {
             OwnedEvent::Entry(info) => {
                 if let Some(Placement::Blob { digest }) = self.verifier.placement().cloned() {
-                    if blob_needed(info.size, self.present.get(&digest).copied()) {
+                    if blob_needed(&info, self.present.get(&digest).copied()) {
                         let blob = TempBlob::create(&self.models, &digest.blob_file_name())
                             .await
                             .map_err(text)?;
@@ -180,6 +180,11 @@ impl Import {
         }
         self.written.retain(|d| keep.contains(d));
         Ok(())
+    }
+
+    /// The folder had the blob, or this run wrote it.
+    pub fn has_blob(&self, digest: &Digest) -> bool {
+        self.present.contains_key(digest) || self.written.contains(digest)
     }
 
     pub fn check_cancel(&self) -> Result<(), Stop> {

@@ -12,7 +12,7 @@
 use super::common::{explain_block, registry_url, Emit, STALL_MS};
 use crate::core::archive::PackPlan;
 use crate::core::digest::Digest;
-use crate::core::format::human_bytes;
+use crate::core::format::{capitalized, human_bytes};
 use crate::core::registry::to_archive::{self, PackEnd, Staging, ToArchiveError};
 use crate::core::registry::{Pull, PullAction, PullOptions, PullSummary, RegistryRef};
 use crate::core::store::removal::RemovalPlan;
@@ -388,13 +388,6 @@ async fn pull_to_archive(
             }
         }
     }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// The browser's side of a pull into an archive: the staging folder in

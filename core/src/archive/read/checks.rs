@@ -4,11 +4,13 @@
 //! (when present) consistent with the content; ollamazip's model named by
 //! its metadata; and the [`VerifiedManifest`]s for an import.
 
+use super::decompress::Compression;
 use super::error::ReadError;
 use super::event::{EntryInfo, EntryKind};
 use super::layout::{Layout, ZIP_MANIFEST};
 use super::report::{
-    ArchiveBlob, ArchiveModel, ArchiveReport, ArchiveTotals, ModelBlob, VerifiedManifest,
+    AbsentBlob, ArchiveBlob, ArchiveModel, ArchiveReport, ArchiveTotals, ModelBlob,
+    VerifiedManifest,
 };
 use super::verifier::{ArchiveVerifier, ManifestSeen};
 use crate::digest::Digest;
@@ -77,8 +79,15 @@ impl ArchiveVerifier {
                 mtime: m.mtime,
                 ok: model.ok && error.is_none(),
                 blobs: model.blobs.iter().map(|b| b.digest.clone()).collect(),
+                absent: model.absent.clone(),
                 renamed_from: None,
             });
+            for a in &model.absent {
+                self.notes.push(Finding::new(
+                    &m.entry,
+                    format!("{} needs blob {a}, which is not in the archive: the folder it is imported into must have it", model.name),
+                ));
+            }
             models.push(model);
         }
         let blobs: Vec<ArchiveBlob> = self
@@ -109,7 +118,9 @@ impl ArchiveVerifier {
             problems: self.problems.len() + models.iter().map(|m| m.problems.len()).sum::<usize>(),
         };
         let report = ArchiveReport {
-            description: self.layout().describe(),
+            description: self
+                .layout()
+                .describe(self.compression == Some(Compression::Zip)),
             layout: self.layout().clone(),
             models,
             blobs,
@@ -133,6 +144,7 @@ impl ArchiveVerifier {
             ok: false,
             blobs: Vec::new(),
             problems: m.problems.clone(),
+            absent: Vec::new(),
         };
         let manifest = match Manifest::parse(&m.bytes) {
             Ok(manifest) => manifest,
@@ -142,8 +154,17 @@ impl ArchiveVerifier {
             }
         };
         model.size = manifest.total_size();
+        // Our own format always carries every blob; other tools' may not.
+        let complete = self.layout().is_strict();
         for layer in manifest.blobs() {
             let outcome = match self.blobs.get(&layer.digest) {
+                None if !complete => {
+                    model.absent.push(AbsentBlob {
+                        digest: layer.digest.clone(),
+                        what: layer.kind().describe(),
+                    });
+                    Outcome::Missing
+                }
                 None => Outcome::Missing,
                 Some(seen) if seen.size != layer.size => Outcome::WrongSize {
                     expected: layer.size,
@@ -151,7 +172,11 @@ impl ArchiveVerifier {
                 },
                 Some(seen) => seen.outcome.clone(),
             };
-            if !outcome.is_ok() {
+            let absent = model
+                .absent
+                .last()
+                .is_some_and(|a| a.digest == layer.digest);
+            if !outcome.is_ok() && !absent {
                 model.problems.push(format!(
                     "blob {} ({}): {}",
                     layer.digest,
@@ -201,6 +226,7 @@ impl ArchiveVerifier {
                     path: ZIP_MANIFEST.into(),
                     kind: EntryKind::File,
                     size: bytes.len() as u64,
+                    size_known: true,
                     mtime,
                     offset: 0,
                 };

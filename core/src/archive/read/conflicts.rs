@@ -44,7 +44,7 @@ pub fn find_conflicts(manifests: &[VerifiedManifest], folder: &[ModelReport]) ->
             .find(|m| m.manifest_path == path)
             .map(|m| m.manifest_digest.clone())
     };
-    let Ok(plan) = plan_import(&mut probe, &mut existing, &Choices::default()) else {
+    let Ok(plan) = plan_import(&mut probe, &mut existing, &|_| true, &Choices::default()) else {
         return Vec::new();
     };
     let taken = |n: &ModelName| is_taken(n, manifests, folder);

@@ -1,8 +1,9 @@
 //! Which compression, and undoing it, push-wise. In: the archive's bytes in
 //! chunks of any size. Out: the tar stream through a callback. The kind is
 //! told by magic bytes, never by name: `1f 8b` gzip (several members
-//! allowed), `28 b5 2f fd` zstd (several frames allowed), anything else a
-//! plain tar, passed through without a copy.
+//! allowed), `28 b5 2f fd` zstd (several frames allowed), `PK 03 04` a zip
+//! (read by its own parser, `super::zip`), anything else a plain tar,
+//! passed through without a copy.
 
 use super::error::ReadError;
 use super::gzip::GzipPush;
@@ -15,12 +16,16 @@ pub enum Compression {
     None,
     Gzip,
     Zstd,
+    /// A zip file: each entry stored or deflated on its own.
+    Zip,
 }
 
 impl Compression {
     /// From the first bytes of a file (at least 4, or all there are).
     pub fn detect(head: &[u8]) -> Self {
-        if head.starts_with(&[0x1f, 0x8b]) {
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            Self::Zip
+        } else if head.starts_with(&[0x1f, 0x8b]) {
             Self::Gzip
         } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
             // A skippable frame first, as pzstd writes.
@@ -37,6 +42,7 @@ impl Compression {
             Self::None => "none",
             Self::Gzip => "gzip",
             Self::Zstd => "zstd",
+            Self::Zip => "zip",
         }
     }
 }
@@ -50,7 +56,7 @@ pub enum Decompressor {
 impl Decompressor {
     pub fn new(kind: Compression) -> Self {
         match kind {
-            Compression::None => Self::Plain,
+            Compression::None | Compression::Zip => Self::Plain,
             Compression::Gzip => Self::Gzip(Box::new(GzipPush::new())),
             Compression::Zstd => Self::Zstd(Box::new(ZstdPush::new())),
         }

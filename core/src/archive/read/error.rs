@@ -22,6 +22,16 @@ pub enum ReadError {
     Symlink { entry: String, target: String },
     #[error("entry \"{entry}\" is a hard link (to \"{target}\"). {REFUSED}")]
     HardLink { entry: String, target: String },
+    #[error(
+        "entry \"{entry}\" is a symbolic link (so its attributes in the zip's central directory \
+         say). {REFUSED}"
+    )]
+    ZipLink { entry: String },
+    #[error(
+        "entry \"{entry}\" {what}, which this reader does not read. Unzip the archive and open \
+         its folder, or zip it again without that (zip -r)."
+    )]
+    ZipUnsupported { entry: String, what: String },
     #[error("entry \"{entry}\" is a device file. {REFUSED}")]
     Device { entry: String },
     #[error("entry \"{entry}\" is a FIFO (named pipe). {REFUSED}")]
@@ -37,8 +47,8 @@ pub enum ReadError {
         what: &'static str,
     },
     #[error(
-        "this is not a tar archive (nor a gzip- or zstd-compressed one): its first 512 bytes \
-         are not a tar header. Open a .tar, .tar.gz, .tar.zst or .ollamazip file."
+        "this is not a tar archive (nor a gzip- or zstd-compressed one, nor a zip): its first \
+         bytes are not a tar header. Open a .tar, .tar.gz, .tar.zst, .zip or .ollamazip file."
     )]
     NotAnArchive,
     #[error(
@@ -99,6 +109,8 @@ impl ReadError {
             Self::NulInName { .. } => "nul_in_name",
             Self::Symlink { .. } => "symlink",
             Self::HardLink { .. } => "hard_link",
+            Self::ZipLink { .. } => "zip_link",
+            Self::ZipUnsupported { .. } => "zip_unsupported",
             Self::Device { .. } => "device",
             Self::Fifo { .. } => "fifo",
             Self::UnsupportedEntry { .. } => "unsupported_entry",

@@ -8,8 +8,9 @@
 //! because they did not verify. Blobs: [`blob_needed`] says whether a
 //! verified blob must be written, given what the folder holds.
 
+use super::event::EntryInfo;
 use super::rename::{apply_renames, Rename, RenameError};
-use super::report::VerifiedManifest;
+use super::report::{AbsentBlob, VerifiedManifest};
 use crate::digest::Digest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,12 +43,37 @@ pub struct ManifestPlan {
     pub conflicts: Vec<String>,
     /// Models that did not verify: never written.
     pub skipped: Vec<String>,
+    /// Models to write that need a blob neither the archive nor the folder
+    /// has, with those blobs: nothing may be written.
+    pub lacking: Vec<(String, Vec<AbsentBlob>)>,
 }
 
 impl ManifestPlan {
-    /// [`Existing::Refuse`] met a conflict: nothing may be written.
+    /// [`Existing::Refuse`] met a conflict, or a model lacks a blob:
+    /// nothing may be written.
     pub fn refused(&self) -> bool {
-        !self.conflicts.is_empty()
+        !self.conflicts.is_empty() || !self.lacking.is_empty()
+    }
+
+    /// Why nothing is imported when models lack blobs, and how to get them.
+    pub fn lacking_words(&self) -> Option<String> {
+        if self.lacking.is_empty() {
+            return None;
+        }
+        let each: Vec<String> = self
+            .lacking
+            .iter()
+            .map(|(name, blobs)| {
+                let list: Vec<String> = blobs.iter().map(ToString::to_string).collect();
+                format!("{name} needs {}", list.join(", "))
+            })
+            .collect();
+        let names: Vec<&str> = self.lacking.iter().map(|(n, _)| n.as_str()).collect();
+        Some(format!(
+            "nothing was imported: the archive does not carry every blob its models need, and this folder does not have them either: {}. Get them by pulling the model from its registry (ollama pull {}): a pull downloads only what the folder is missing. Or import into a folder that has the model already",
+            each.join("; "),
+            names.join(" ")
+        ))
     }
 }
 
@@ -74,10 +100,12 @@ impl Choices {
 
 /// Applies the renames to `manifests` (their bytes untouched), then plans
 /// the manifest writes. `existing(path)` gives the digest of the file at
-/// `manifests/...` in the target folder, if there is one.
+/// `manifests/...` in the target folder, if there is one; `has_blob`
+/// whether the folder has a blob (for those the archive lacks).
 pub fn plan_import(
     manifests: &mut [VerifiedManifest],
     existing: &mut dyn FnMut(&str) -> Option<Digest>,
+    has_blob: &dyn Fn(&Digest) -> bool,
     choices: &Choices,
 ) -> Result<ManifestPlan, RenameError> {
     apply_renames(manifests, &choices.renames)?;
@@ -88,7 +116,23 @@ pub fn plan_import(
             .copied()
             .unwrap_or(choices.existing)
     };
-    Ok(plan_manifests(manifests, existing, &policy))
+    let mut plan = plan_manifests(manifests, existing, &policy);
+    for &i in &plan.write {
+        let m = &manifests[i];
+        let lacks: Vec<AbsentBlob> = m
+            .absent
+            .iter()
+            .filter(|a| !has_blob(&a.digest))
+            .cloned()
+            .collect();
+        if !lacks.is_empty() {
+            plan.lacking.push((m.name.clone(), lacks));
+        }
+    }
+    if plan.refused() {
+        plan.write.clear();
+    }
+    Ok(plan)
 }
 
 fn plan_manifests(
@@ -123,8 +167,10 @@ fn plan_manifests(
 
 /// Whether a blob must be written: not when the folder already has a file
 /// of that digest and size (Ollama trusts it too; `verify` checks it).
-pub fn blob_needed(size: u64, present: Option<u64>) -> bool {
-    present != Some(size)
+/// An entry whose size follows its data is written: once its size is
+/// known, a copy the size of the folder's is dropped (no repair).
+pub fn blob_needed(entry: &EntryInfo, present: Option<u64>) -> bool {
+    !entry.size_known || present != Some(entry.size)
 }
 
 /// The blobs the planned writes need: every one must be final before the
@@ -154,6 +200,7 @@ mod tests {
             mtime: 0,
             ok,
             blobs: vec![Digest::of(m.as_bytes())],
+            absent: Vec::new(),
             renamed_from: None,
         }
     }
@@ -167,7 +214,7 @@ mod tests {
     }
 
     fn plan(ms: &mut [VerifiedManifest], choices: &Choices) -> ManifestPlan {
-        plan_import(ms, &mut folder, choices).unwrap()
+        plan_import(ms, &mut folder, &|_| true, choices).unwrap()
     }
 
     fn archive() -> Vec<VerifiedManifest> {
@@ -195,7 +242,54 @@ mod tests {
         assert_eq!(replace.write, [0, 2]);
         assert_eq!(replace.replaced, ["h/n/c:t"]);
         assert_eq!(needed_blobs(ms, &replace).len(), 2);
-        assert!(blob_needed(5, None) && blob_needed(5, Some(4)) && !blob_needed(5, Some(5)));
+        let mut e = EntryInfo {
+            path: "blobs/x".into(),
+            kind: super::super::EntryKind::File,
+            size: 5,
+            size_known: true,
+            mtime: 0,
+            offset: 0,
+        };
+        assert!(blob_needed(&e, None) && blob_needed(&e, Some(4)) && !blob_needed(&e, Some(5)));
+        e.size_known = false;
+        assert!(blob_needed(&e, Some(0)) && blob_needed(&e, Some(5)));
+    }
+
+    #[test]
+    fn a_blob_the_archive_lacks_must_be_in_the_folder_or_nothing_is_written() {
+        let config = AbsentBlob {
+            digest: Digest::of(b"config"),
+            what: "config".into(),
+        };
+        let lacking = || {
+            let mut ms = archive();
+            ms[0].absent = vec![config.clone()];
+            ms
+        };
+        let has = |d: &Digest| *d == config.digest;
+        let there = plan_import(
+            &mut lacking(),
+            &mut folder,
+            &has,
+            &Choices::all(Existing::Keep),
+        )
+        .unwrap();
+        assert_eq!((there.write, there.lacking), (vec![0], vec![]));
+        let p = plan_import(
+            &mut lacking(),
+            &mut folder,
+            &|_| false,
+            &Choices::all(Existing::Keep),
+        )
+        .unwrap();
+        assert!(p.refused() && p.write.is_empty());
+        assert_eq!(p.lacking, [("h/n/a:t".to_string(), vec![config.clone()])]);
+        let words = p.lacking_words().unwrap();
+        assert!(
+            words.contains(&format!("h/n/a:t needs {} (config)", config.digest)),
+            "{words}"
+        );
+        assert!(words.contains("ollama pull h/n/a:t"), "{words}");
     }
 
     #[test]

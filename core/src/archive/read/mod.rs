@@ -30,6 +30,8 @@ pub mod rename;
 mod report;
 mod tar;
 mod verifier;
+mod zip;
+mod zip_records;
 mod zstd;
 
 pub use checked::{CheckedArchive, CheckedModel};
@@ -37,7 +39,7 @@ pub use decompress::Compression;
 pub use error::ReadError;
 pub use event::{EntryInfo, EntryKind, Event, OwnedEvent};
 pub use import::{blob_needed, needed_blobs, plan_import, Choices, Existing, ManifestPlan};
-pub use layout::{Layout, Placement, Recogniser};
+pub use layout::{is_flat_download, Layout, Placement, Recogniser, FLAT_PLACEHOLDER};
 pub use reader::{ArchiveReader, ReadOptions, ReadSummary};
 pub use rename::{Rename, RenameError};
 pub use report::{
@@ -74,3 +76,5 @@ mod tests;
 mod tests_hostile;
 #[cfg(test)]
 mod tests_layout;
+#[cfg(test)]
+mod tests_zip;

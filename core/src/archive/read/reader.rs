@@ -16,6 +16,7 @@ use super::decompress::{Compression, Decompressor};
 use super::error::ReadError;
 use super::event::{Event, OwnedEvent};
 use super::tar::TarParser;
+use super::zip::ZipParser;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,8 @@ pub struct ArchiveReader {
     decompressor: Option<Decompressor>,
     compression: Compression,
     tar: TarParser,
+    /// Set for a zip file: it takes the bytes instead of the tar parser.
+    zip: Option<ZipParser>,
     input_bytes: u64,
     output_bytes: u64,
     /// Garbage after the compressed stream was reported: the rest is ignored.
@@ -76,6 +79,7 @@ impl ArchiveReader {
             decompressor: None,
             compression: Compression::None,
             tar: TarParser::new(None),
+            zip: None,
             input_bytes: 0,
             output_bytes: 0,
             ignoring: false,
@@ -93,9 +97,12 @@ impl ArchiveReader {
         self.input_bytes
     }
 
-    /// Bytes of the tar stream parsed so far.
+    /// Bytes of the tar stream parsed so far (of a zip: its entries' data).
     pub fn tar_bytes(&self) -> u64 {
-        self.tar.offset()
+        match &self.zip {
+            Some(zip) => zip.output_bytes(),
+            None => self.tar.offset(),
+        }
     }
 
     /// Feeds the next bytes of the archive file.
@@ -112,6 +119,7 @@ impl ArchiveReader {
                 return Ok(());
             }
             self.start();
+            on(Event::Opened(self.compression));
             let head = std::mem::take(&mut self.head);
             self.process(&head, on)
         };
@@ -134,11 +142,17 @@ impl ArchiveReader {
             _ => None,
         };
         self.tar = TarParser::new(limit);
+        if self.compression == Compression::Zip {
+            self.zip = Some(ZipParser::new(self.options));
+        }
     }
 
     fn process(&mut self, data: &[u8], on: &mut dyn FnMut(Event<'_>)) -> Result<(), ReadError> {
         if self.ignoring {
             return Ok(());
+        }
+        if let Some(zip) = self.zip.as_mut() {
+            return zip.push(data, on);
         }
         let Some(decompressor) = self.decompressor.as_mut() else {
             return Ok(());
@@ -175,24 +189,31 @@ impl ArchiveReader {
         self.failed = true;
         if self.decompressor.is_none() {
             self.start();
+            on(Event::Opened(self.compression));
             let head = std::mem::take(&mut self.head);
             self.process(&head, on)?;
         }
-        if !self.ignoring {
-            if let Some(d) = &self.decompressor {
-                d.finish()?;
+        match &self.zip {
+            Some(zip) => zip.finish()?,
+            None => {
+                if !self.ignoring {
+                    if let Some(d) = &self.decompressor {
+                        d.finish()?;
+                    }
+                }
+                self.tar.finish()?;
             }
         }
-        self.tar.finish()?;
         Ok(ReadSummary {
             compression: self.compression,
             input_bytes: self.input_bytes,
-            tar_bytes: self.tar.offset(),
+            tar_bytes: self.tar_bytes(),
         })
     }
 }
 
-fn check_bounds(
+/// Refuses output past the limits (`compressed`: the ratio applies).
+pub(super) fn check_bounds(
     o: &ReadOptions,
     compressed: bool,
     input: u64,

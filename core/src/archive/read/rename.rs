@@ -112,7 +112,8 @@ pub fn apply_renames(
         }
     }
     for (m, to) in manifests.iter_mut().zip(targets) {
-        if let Some(to) = to {
+        // A rename to the name it has already changes nothing.
+        if let Some(to) = to.filter(|to| name_of(m).as_ref() != Some(*to)) {
             m.renamed_from = Some(std::mem::take(&mut m.name));
             m.name = to.display_shortest();
             m.manifest_path = format!("manifests/{}", to.manifest_rel_path());

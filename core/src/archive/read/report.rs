@@ -47,6 +47,24 @@ pub struct ArchiveModel {
     pub blobs: Vec<ModelBlob>,
     /// Sentences, each naming what is wrong (bad blobs included).
     pub problems: Vec<String>,
+    /// Blobs it needs that the archive does not carry (ollama-tool-cli's
+    /// backups never hold the config): not damage, but the folder it is
+    /// imported into must have them.
+    pub absent: Vec<AbsentBlob>,
+}
+
+/// A blob a manifest needs that the archive does not carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbsentBlob {
+    pub digest: Digest,
+    /// What it is, in words ("config", "weights (GGUF)", …).
+    pub what: String,
+}
+
+impl std::fmt::Display for AbsentBlob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.digest, self.what)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,6 +125,8 @@ pub struct VerifiedManifest {
     pub ok: bool,
     /// The blobs it needs.
     pub blobs: Vec<Digest>,
+    /// Those of them the archive does not carry.
+    pub absent: Vec<AbsentBlob>,
     /// The name the archive gives it, when imported under another name
     /// (`name` and `manifest_path` are then the new ones).
     pub renamed_from: Option<String>,

@@ -66,6 +66,7 @@ impl TarParser {
                 path: String::new(),
                 kind: EntryKind::File,
                 size: 0,
+                size_known: true,
                 mtime: 0,
                 offset: 0,
             },
@@ -309,6 +310,7 @@ impl TarParser {
             path,
             kind,
             size: if kind == EntryKind::Dir { 0 } else { size },
+            size_known: true,
             mtime: header.mtime().unwrap_or(0),
             offset,
         };

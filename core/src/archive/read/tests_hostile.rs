@@ -61,8 +61,8 @@ fn unsafe_names_and_types_are_refused_at_the_header() {
         assert!(e.to_string().contains(&path::display(name)), "{e}");
         assert_eq!(
             events.len(),
-            2,
-            "only the folder entry was handed on: {events:?}"
+            3,
+            "only the format and the folder entry were handed on: {events:?}"
         );
     }
 }

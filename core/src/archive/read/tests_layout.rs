@@ -191,7 +191,7 @@ fn duplicates_that_disagree_fail_and_those_that_agree_do_not() {
 }
 
 #[test]
-fn a_manifest_needing_a_blob_the_archive_lacks_fails_with_it_named() {
+fn a_blob_the_archive_lacks_is_named_as_absent_not_as_damage() {
     let (rel, m, blobs) = models().remove(1);
     let missing = Digest::of(&blobs[1]);
     let mut entries = vec![entry(&format!("manifests/{rel}"), &m, b'0')];
@@ -203,8 +203,19 @@ fn a_manifest_needing_a_blob_the_archive_lacks_fails_with_it_named() {
         ));
     }
     let (report, manifests) = verify_bytes(&tar_of(&entries), 4096);
-    assert!(!report.models[0].ok);
-    assert!(report.models[0].problems[0].contains(&format!("{missing}")));
-    assert!(report.models[0].problems[0].contains("not in the archive"));
-    assert!(!manifests[0].ok);
+    let model = &report.models[0];
+    assert!(model.ok && model.problems.is_empty(), "{model:?}");
+    assert_eq!(
+        model.absent.iter().map(|a| &a.digest).collect::<Vec<_>>(),
+        [&missing]
+    );
+    assert!(report.is_intact());
+    let note = report
+        .notes
+        .iter()
+        .find(|n| n.message.contains(&missing.to_string()))
+        .unwrap();
+    assert!(note.message.contains("not in the archive") && note.message.contains("must have it"));
+    assert!(manifests[0].ok);
+    assert_eq!(manifests[0].absent, model.absent);
 }

@@ -8,6 +8,7 @@
 //!
 //! [`finish`]: ArchiveVerifier::finish
 
+use super::decompress::Compression;
 use super::event::{EntryInfo, Event};
 use super::layout::{Layout, Placement, Recogniser};
 use crate::archive::format::{parse_sha256sums, PackIndex, MAX_INDEX_BYTES};
@@ -57,6 +58,8 @@ pub struct ArchiveVerifier {
     current: Current,
     placement: Option<Placement>,
     last_blob: Option<(Digest, bool)>,
+    /// The entry being read.
+    current_path: Option<String>,
     held: u64,
     pub(super) entries: usize,
     pub(super) blobs: BTreeMap<Digest, BlobSeen>,
@@ -71,6 +74,8 @@ pub struct ArchiveVerifier {
     pub(super) notes: Vec<Finding>,
     pub(super) ended: bool,
     pub(super) trailing: Option<u64>,
+    /// The file's format, when the reader said.
+    pub(super) compression: Option<Compression>,
 }
 
 impl Default for ArchiveVerifier {
@@ -86,6 +91,7 @@ impl ArchiveVerifier {
             current: Current::Skip,
             placement: None,
             last_blob: None,
+            current_path: None,
             held: 0,
             entries: 0,
             blobs: BTreeMap::new(),
@@ -99,11 +105,18 @@ impl ArchiveVerifier {
             notes: Vec::new(),
             ended: false,
             trailing: None,
+            compression: None,
         }
     }
 
     pub fn layout(&self) -> &Layout {
         self.recogniser.layout()
+    }
+
+    /// Names the model of a flat download (a `manifest` and its blobs),
+    /// which carries no name of its own.
+    pub fn name_flat(&mut self, name: ModelName) {
+        self.recogniser.name_flat(name);
     }
 
     /// Where the entry being read would land (set by its `Entry` event).
@@ -121,17 +134,52 @@ impl ArchiveVerifier {
             Event::Entry(info) => self.begin(info),
             Event::Data(data) => match &mut self.current {
                 Current::Blob { hasher, .. } => hasher.update(data),
-                Current::Small { buf, .. } => buf.extend_from_slice(data),
+                Current::Small { buf, entry, .. } => {
+                    buf.extend_from_slice(data);
+                    if !entry.size_known {
+                        self.bound_unsized();
+                    }
+                }
                 Current::Skip => {}
             },
+            Event::EntryDamaged(why) => {
+                if let Some(path) = &self.current_path {
+                    self.problems.push(Finding::new(path, why));
+                }
+            }
             Event::EntryEnd => self.end_entry(),
             Event::End => self.ended = true,
+            Event::Opened(c) => self.compression = Some(c),
             Event::Trailing { offset } => self.trailing = Some(offset),
+        }
+    }
+
+    /// A small entry whose size came after its data grew past its limit.
+    fn bound_unsized(&mut self) {
+        let Current::Small {
+            placement,
+            entry,
+            buf,
+        } = &self.current
+        else {
+            return;
+        };
+        let limit = small_limit(placement).0;
+        if buf.len() as u64 > limit || self.held + buf.len() as u64 > MAX_HELD_BYTES {
+            self.problems.push(Finding::new(
+                &entry.path,
+                format!(
+                    "more than {limit} bytes, more than any real {}; not read",
+                    small_limit(placement).1
+                ),
+            ));
+            self.current = Current::Skip;
         }
     }
 
     fn begin(&mut self, info: &EntryInfo) {
         self.entries += 1;
+        self.current_path = Some(info.path.clone());
         self.last_blob = None;
         let placement = self.recogniser.place(info);
         self.current = match &placement {
@@ -157,12 +205,7 @@ impl ArchiveVerifier {
 
     /// Holds a small entry's bytes, if it is as small as it should be.
     fn small(&mut self, placement: &Placement, info: &EntryInfo) -> Current {
-        let (limit, what) = match placement {
-            Placement::Index => (MAX_INDEX_BYTES, "index"),
-            Placement::Sums => (MAX_SUMS_BYTES, "SHA256SUMS"),
-            Placement::ZipMetadata => (MAX_METADATA_BYTES, "metadata.json"),
-            _ => (MAX_MANIFEST_BYTES, "manifest"),
-        };
+        let (limit, what) = small_limit(placement);
         if info.size > limit || self.held + info.size > MAX_HELD_BYTES {
             self.problems.push(Finding::new(
                 &info.path,
@@ -197,6 +240,11 @@ impl ArchiveVerifier {
     }
 
     fn end_entry(&mut self) {
+        if let Current::Small { buf, entry, .. } = &self.current {
+            if !entry.size_known {
+                self.held += buf.len() as u64;
+            }
+        }
         match std::mem::replace(&mut self.current, Current::Skip) {
             Current::Skip => {}
             Current::Blob {
@@ -312,5 +360,15 @@ impl ArchiveVerifier {
             mtime: entry.mtime,
             problems: Vec::new(),
         });
+    }
+}
+
+/// The most bytes a small entry may hold, and what it is called.
+fn small_limit(placement: &Placement) -> (u64, &'static str) {
+    match placement {
+        Placement::Index => (MAX_INDEX_BYTES, "index"),
+        Placement::Sums => (MAX_SUMS_BYTES, "SHA256SUMS"),
+        Placement::ZipMetadata => (MAX_METADATA_BYTES, "metadata.json"),
+        _ => (MAX_MANIFEST_BYTES, "manifest"),
     }
 }

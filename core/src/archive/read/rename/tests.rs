@@ -20,6 +20,7 @@ fn vm(rel: &str) -> VerifiedManifest {
         bytes,
         mtime: 0,
         ok: true,
+        absent: Vec::new(),
         renamed_from: None,
     }
 }
