@@ -42,11 +42,11 @@ pub fn start(state: &UseReducerHandle<AppState>, choices: Choices) {
     let generation = state.store.generation + 1;
     let id = RUN.get().0 + 1;
     RUN.set((id, true));
-    let file = archive.file.clone();
+    let input = archive.input.clone();
     send(
         &dispatch,
         ImportAction::Started {
-            size: file.size() as u64,
+            size: input.size(),
             now_ms: now_ms(),
         },
     );
@@ -83,7 +83,7 @@ pub fn start(state: &UseReducerHandle<AppState>, choices: Choices) {
             let choices = serde_json::to_string(&choices).map_err(|e| e.to_string())?;
             let args = [
                 id.into(),
-                file.into(),
+                input.to_js(),
                 choices.into(),
                 models.into(),
                 engine_link::listener(on_json),

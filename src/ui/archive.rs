@@ -7,9 +7,10 @@
 use super::import_choices::ImportControls;
 use super::state::AppState;
 use super::state::ArchiveRun;
-use crate::core::archive::read::CheckedArchive;
+use crate::core::archive::read::{CheckedArchive, CheckedModel};
 use crate::core::format::{fixed, human_bytes};
 use crate::drive::archive as archive_task;
+use crate::web::archive_input::ArchiveInput;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -58,6 +59,22 @@ fn verdict(r: &CheckedArchive) -> Html {
     html! { <p id="archive-verdict" class={class}>{ text }</p> }
 }
 
+/// A model's verdict; an intact one whose archive lacks blobs says which
+/// the folder must have.
+fn verdict_words(m: &CheckedModel) -> String {
+    if !m.ok {
+        return m.problems.join("; ");
+    }
+    if m.absent.is_empty() {
+        return "intact".into();
+    }
+    let absent: Vec<String> = m.absent.iter().map(ToString::to_string).collect();
+    format!(
+        "intact; not in the archive, so the folder must have: {}",
+        absent.join(", ")
+    )
+}
+
 fn report(r: &CheckedArchive) -> Html {
     html! {
         <>
@@ -69,7 +86,7 @@ fn report(r: &CheckedArchive) -> Html {
                 <tbody>{ for r.models.iter().map(|m| html! {
                     <tr data-name={m.name.clone()} class={if m.ok { "ok" } else { "has-problem" }}>
                         <td>{ &m.name }</td><td class="mono">{ &m.id }</td><td>{ human_bytes(m.size) }</td>
-                        <td class={if m.ok { "ok" } else { "bad" }}>{ if m.ok { "intact".to_string() } else { m.problems.join("; ") } }</td>
+                        <td class={if m.ok { "ok" } else { "bad" }}>{ verdict_words(m) }</td>
                     </tr>
                 }) }</tbody>
             </table>
@@ -87,24 +104,25 @@ pub fn archive_panel(props: &Props) -> Html {
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             if let Some(file) = input.files().and_then(|f| f.get(0)) {
-                archive_task::start(&state, file);
+                archive_task::start(&state, ArchiveInput::Archive(file));
             }
             input.set_value("");
         })
     };
-    // An archive dropped on the panel opens as if picked.
+    // An archive dropped on the panel opens as if picked; a folder, as a
+    // direct download.
     let on_drop = {
         let state = state.clone();
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
-            if let Some(file) = e
-                .data_transfer()
-                .and_then(|d| d.files())
-                .and_then(|f| f.get(0))
-            {
-                archive_task::start(&state, file);
+            if let Some(data) = e.data_transfer() {
+                archive_task::dropped(&state, data);
             }
         })
+    };
+    let on_folder = {
+        let state = state.clone();
+        Callback::from(move |_| archive_task::pick_folder(&state))
     };
     let cancel = state
         .archive
@@ -115,12 +133,14 @@ pub fn archive_panel(props: &Props) -> Html {
     html! {
         <section class="archive" id="archive" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
             <h2>{ "Open an archive" }</h2>
-            <p class="muted">{ "Check an archive before you carry it or import it: ours (.tar, .tar.gz), ollamazip (.ollamazip, zstd or gzip), a Model Manager export, or a plain tar of ~/.ollama. It is read once, hashing every blob as it passes; nothing is written." }</p>
+            <p class="muted">{ "Check an archive before you carry it or import it: ours (.tar, .tar.gz), ollamazip (.ollamazip, zstd or gzip), a Model Manager export, a tar or zip of ~/.ollama, an ollama-tool-cli backup (.zip), or a direct download (the folder oget or curl leave: a manifest beside its blobs). It is read once, hashing every blob as it passes; nothing is written." }</p>
             <div class="toolbar">
                 <label>{ "Archive " }<input type="file" id="archive-input" onchange={on_file} /></label>
-                <span class="drop-hint">{ "…or drop it on this panel." }</span>
+                <button id="archive-folder" onclick={on_folder}>{ "Open a download folder…" }</button>
+                <span class="drop-hint">{ "…or drop either on this panel." }</span>
                 if let Some(cancel) = cancel { <button id="archive-cancel" onclick={cancel}>{ "Cancel" }</button> }
             </div>
+            if let Some(why) = &state.archive.unreadable { <p class="error" id="archive-open-error">{ why }</p> }
             if let Some(run) = &state.archive.run {
                 <div id="archive-result" data-run={run.id.to_string()} data-done={run.ended().to_string()}>
                     <h3>{ &run.name }</h3>

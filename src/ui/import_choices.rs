@@ -8,12 +8,13 @@
 //! without that host; the Import button, which hands the [`Choices`] to the import
 //! task; Cancel while it runs; how it ended.
 
+use super::import_needs::{check_flat_name, lacking, missing_blobs, FlatName};
 use super::state::AppState;
 use super::state::ImportStatus;
 use crate::core::archive::read::conflicts::{
     check_typed_names, colon_names, find_conflicts, ColonName, Conflict,
 };
-use crate::core::archive::read::{Choices, Existing, Rename, RenameError};
+use crate::core::archive::read::{Choices, Existing, Rename, RenameError, FLAT_PLACEHOLDER};
 use crate::core::format::{fixed, human_bytes};
 use crate::core::name::ModelName;
 use crate::drive::import as import_task;
@@ -184,6 +185,7 @@ fn checked_name(r: Result<ModelName, RenameError>) -> Result<ModelName, String> 
 pub fn import_controls(props: &Props) -> Html {
     let state = &props.state;
     let picks: Picks = use_state(|| (0, BTreeMap::new()));
+    let flat_text: UseStateHandle<(u32, String)> = use_state(|| (0, String::new()));
     let (Some(run), Some(store)) = (&state.archive.run, &state.store.report) else {
         return status(state);
     };
@@ -220,24 +222,44 @@ pub fn import_controls(props: &Props) -> Html {
         })
         .chain(colon_texts.iter().map(String::as_str))
         .collect();
-    let mut checked = check_typed_names(&typed, manifests, &store.models).into_iter();
+    let mut typed_checks = check_typed_names(&typed, manifests, &store.models).into_iter();
     let results: Vec<Option<Result<ModelName, String>>> = current
         .iter()
         .map(|p| {
             matches!(p, Pick::Rename(_))
-                .then(|| checked.next().map(|r| r.map_err(|e| e.to_string())))
+                .then(|| typed_checks.next().map(|r| r.map_err(|e| e.to_string())))
                 .flatten()
         })
         .collect();
-    let colon_results: Vec<Result<ModelName, String>> = checked.map(checked_name).collect();
+    let colon_results: Vec<Result<ModelName, String>> = typed_checks.map(checked_name).collect();
     let names: Vec<Option<ModelName>> = results
         .iter()
         .map(|r| r.clone().and_then(Result::ok))
         .collect();
     let wrong = results.iter().any(|r| matches!(r, Some(Err(_))))
         || colon_results.iter().any(Result::is_err);
+    let lacking = lacking(checked, store);
+    let flat_text_now = if flat_text.0 == run.id {
+        flat_text.1.clone()
+    } else {
+        String::new()
+    };
+    let flat = checked
+        .needs_name
+        .then(|| check_flat_name(&flat_text_now, checked, store, state.store.refuses_colons));
+    let wrong = wrong || !lacking.is_empty() || matches!(flat, Some(Err(_)));
     let importing = matches!(state.import.status, Some(ImportStatus::Running { .. }));
     let mut choices = choices(&conflicts, &current, &names);
+    if let Some(Ok(to)) = &flat {
+        choices.renames.push(Rename {
+            from: ModelName::parse(FLAT_PLACEHOLDER).ok(),
+            to: to.clone(),
+        });
+    }
+    let on_flat = {
+        let (flat_text, id) = (flat_text.clone(), run.id);
+        Callback::from(move |text: String| flat_text.set((id, text)))
+    };
     for (k, to) in colons.iter().zip(&colon_results) {
         if let Ok(to) = to {
             let from = ModelName::parse(&k.name).ok();
@@ -254,6 +276,10 @@ pub fn import_controls(props: &Props) -> Html {
     let cancel = importing.then(|| Callback::from(|_| import_task::cancel()));
     html! {
         <>
+            { missing_blobs(&lacking) }
+            if let Some(flat) = &flat {
+                <FlatName text={flat_text_now.clone()} error={flat.clone().err()} on_text={on_flat} />
+            }
             if !conflicts.is_empty() {
                 <div id="import-conflicts" class="warning">
                     <p>{ "The folder already has these models with other content. Nothing is replaced unless you choose so:" }</p>

@@ -7,6 +7,7 @@ mod archive;
 mod detail;
 mod hidden;
 mod import_choices;
+mod import_needs;
 mod login;
 mod manage;
 mod pack;

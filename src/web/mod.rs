@@ -2,6 +2,7 @@
 //! gestures (picker, drop, file input) and OPFS. Out: [`picker::BrowserSource`]
 //! values that implement the core's `StoreSource`, and writers for OPFS.
 
+pub mod archive_input;
 pub mod demo;
 pub mod diagnostics;
 pub mod dir_source;

@@ -315,6 +315,17 @@ impl StoreReport {
         self.models.iter().find(|m| m.name == name)
     }
 
+    /// The folder holds blob `digest` at its full size, as scanned: a
+    /// listed model's blob found present, or an orphan.
+    pub fn has_blob(&self, digest: &Digest) -> bool {
+        self.blobs.orphaned.iter().any(|b| &b.digest == digest)
+            || self
+                .models
+                .iter()
+                .flat_map(|m| m.layers.iter().chain([&m.config_blob]))
+                .any(|l| &l.digest == digest && l.status == BlobStatus::Present)
+    }
+
     /// Whether a blob no listed model uses is known to be unused.
     pub fn orphans_are_certain(&self) -> bool {
         self.listing == ManifestListing::Complete

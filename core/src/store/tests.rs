@@ -212,6 +212,11 @@ fn orphans_partials_missing_and_wrong_sizes() {
         BlobStatus::SizeMismatch { actual: 10 }
     );
     assert_eq!(b.count, 7);
+    // What an import may count on the folder having.
+    assert!(r.has_blob(&Digest::of(&f.orphan)));
+    assert!(r.has_blob(&Digest::of(&f.config_b)));
+    assert!(!r.has_blob(&Digest::of(b"never written")));
+    assert!(!r.has_blob(&Digest::of(&f.weights_b)), "the wrong size");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The engine's archive entry points. `archiveCheck`: in, the archive
-//! `File`; out, one streaming pass that verifies it (memory flat: one
+//! `File` (or a direct download's files, [`ArchiveInput`]); out, one streaming pass that verifies it (memory flat: one
 //! chunk at a time), reported as [`CheckEvent`]s: bytes read, then the
 //! [`CheckedArchive`]. `archiveImport`: in, the checked archive's `File`,
 //! the user's [`Choices`] as JSON and the models folder's handle (write
@@ -12,11 +12,12 @@ use crate::core::archive::read::{
 };
 use crate::drive::cancel::CancelFlag;
 use crate::ui::state::{CheckEvent, ImportEvent};
-use crate::web::file_chunks::{FileChunks, CHUNK};
+use crate::web::archive_input::ArchiveInput;
+use crate::web::file_chunks::CHUNK;
 use crate::web::js::now_ms;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{File, FileSystemDirectoryHandle};
+use web_sys::FileSystemDirectoryHandle;
 
 /// Progress reaches the page at most this often.
 pub const PROGRESS_EVERY_MS: f64 = 200.0;
@@ -24,12 +25,13 @@ pub const PROGRESS_EVERY_MS: f64 = 200.0;
 const CHECK: &str = "check";
 const IMPORT: &str = "import";
 
-/// Checks `file`, run `id`.
+/// Checks `input` (a `File`, or a folder's `File`s), run `id`.
 #[wasm_bindgen(js_name = archiveCheck)]
-pub fn archive_check(id: u32, file: File, on_event: js_sys::Function) {
+pub fn archive_check(id: u32, input: JsValue, on_event: js_sys::Function) {
     let cancel = cancel_flag((CHECK, id));
+    let input = ArchiveInput::from_js(input);
     spawn_local(async move {
-        let event = match read_and_verify(&file, &cancel, &on_event).await {
+        let event = match read_and_verify(&input, &cancel, &on_event).await {
             Ok(Some(checked)) => CheckEvent::Checked(checked),
             Ok(None) => CheckEvent::Cancelled,
             Err(e) => CheckEvent::Failed(e),
@@ -42,16 +44,16 @@ pub fn archive_check(id: u32, file: File, on_event: js_sys::Function) {
 /// The check's result, `None` when cancelled, or why the file could not
 /// be read.
 async fn read_and_verify(
-    file: &File,
+    input: &ArchiveInput,
     cancel: &CancelFlag,
     on_event: &js_sys::Function,
 ) -> Result<Option<CheckedArchive>, String> {
     let mut reader = ArchiveReader::new(ReadOptions {
-        input_size: Some(file.size() as u64),
+        input_size: Some(input.size()),
         ..ReadOptions::default()
     });
     let mut verifier = ArchiveVerifier::new();
-    let mut chunks = FileChunks::open(file).map_err(|e| e.to_string())?;
+    let mut chunks = input.chunks().map_err(|e| e.to_string())?;
     let mut chunk = Vec::with_capacity(CHUNK);
     let (mut read, mut told) = (0u64, f64::NEG_INFINITY);
     let finish = |verifier: ArchiveVerifier, error| {
@@ -81,11 +83,12 @@ async fn read_and_verify(
     }
 }
 
-/// Imports `file` into the models folder `models`, run `id`.
+/// Imports `input` (as for `archiveCheck`) into the models folder
+/// `models`, run `id`.
 #[wasm_bindgen(js_name = archiveImport)]
 pub fn archive_import(
     id: u32,
-    file: File,
+    input: JsValue,
     choices: &str,
     models: FileSystemDirectoryHandle,
     on_event: js_sys::Function,
@@ -94,7 +97,8 @@ pub fn archive_import(
     let cancel = cancel_flag((IMPORT, id));
     spawn_local(async move {
         let on_read = |bytes| tell(&on_event, &ImportEvent::Read(bytes));
-        let status = import::run(file, models, choices, cancel, &on_read).await;
+        let input = ArchiveInput::from_js(input);
+        let status = import::run(&input, models, choices, cancel, &on_read).await;
         forget((IMPORT, id));
         tell(&on_event, &ImportEvent::Ended(status));
     });

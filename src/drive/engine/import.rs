@@ -1,5 +1,5 @@
 //! Imports a checked archive into the open models folder. In: the archive
-//! `File`, the models folder's handle (with write access), the user's [`Choices`] (what to
+//! (a `File`, or a direct download's files), the models folder's handle (with write access), the user's [`Choices`] (what to
 //! do with manifests that differ, models to import under another name) and
 //! a Cancel flag. Out: a second streaming pass in which each blob the
 //! folder lacks is written under a temporary name and renamed only once its
@@ -11,16 +11,19 @@
 
 use super::import_blobs::{stream_blobs, text, Import, Stop};
 use crate::core::archive::read::rename::apply_renames;
-use crate::core::archive::read::{plan_import, Choices, ManifestPlan, VerifiedManifest};
+use crate::core::archive::read::{
+    plan_import, Choices, ManifestPlan, VerifiedManifest, FLAT_PLACEHOLDER,
+};
 use crate::core::digest::Digest;
 use crate::core::source::StoreSource;
 use crate::core::store::blob_dir::BlobDir;
 use crate::drive::cancel::CancelFlag;
 use crate::ui::state::ImportStatus;
+use crate::web::archive_input::ArchiveInput;
 use crate::web::dir_source::DirSource;
 use crate::web::store_writer;
 use std::collections::{BTreeMap, BTreeSet};
-use web_sys::{File, FileSystemDirectoryHandle};
+use web_sys::FileSystemDirectoryHandle;
 
 /// What a stopped import left in the folder: `committed` when it stopped
 /// while writing manifests, else `(made, left)`: how many files it had
@@ -45,8 +48,10 @@ fn summary(plan: &ManifestPlan, manifests: &[VerifiedManifest], import: &Import)
         .write
         .iter()
         .map(|&i| match &manifests[i].renamed_from {
-            Some(from) => format!("{} (the archive's {from})", manifests[i].name),
-            None => manifests[i].name.clone(),
+            Some(from) if from != FLAT_PLACEHOLDER => {
+                format!("{} (the archive's {from})", manifests[i].name)
+            }
+            _ => manifests[i].name.clone(),
         })
         .collect();
     let mut parts = vec![format!(
@@ -145,7 +150,7 @@ async fn prepare(models: FileSystemDirectoryHandle, cancel: CancelFlag) -> Resul
 }
 
 pub async fn run(
-    file: File,
+    input: &ArchiveInput,
     models: FileSystemDirectoryHandle,
     choices: Choices,
     cancel: CancelFlag,
@@ -155,7 +160,7 @@ pub async fn run(
         Ok(import) => import,
         Err(stop) => return status(Err(stop), NOTHING_WRITTEN.into()),
     };
-    let result = match stream_blobs(&file, &mut import, on_read).await {
+    let result = match stream_blobs(input, &mut import, &choices, on_read).await {
         Ok(manifests) => finish(&mut import, manifests, &choices).await,
         Err(stop) => Err(stop),
     };

@@ -1,4 +1,5 @@
-//! The streaming pass of an import. In: the archive `File`, the models
+//! The streaming pass of an import. In: the archive (a `File`, or a direct
+//! download's files), the user's choices (a direct download needs a name), the models
 //! folder's handle, the blobs it has and a Cancel flag. Out: each blob the
 //! folder lacks written under a temporary name and given its final name
 //! once its digest verified (a verified copy of a blob present with the
@@ -8,16 +9,17 @@
 
 use super::archive::PROGRESS_EVERY_MS;
 use crate::core::archive::read::{
-    blob_needed, ArchiveReader, ArchiveVerifier, OwnedEvent, Placement, ReadOptions,
+    blob_needed, ArchiveReader, ArchiveVerifier, Choices, OwnedEvent, Placement, ReadOptions,
     VerifiedManifest,
 };
 use crate::core::digest::Digest;
 use crate::drive::cancel::CancelFlag;
-use crate::web::file_chunks::{FileChunks, CHUNK};
+use crate::web::archive_input::ArchiveInput;
+use crate::web::file_chunks::CHUNK;
 use crate::web::js::now_ms;
 use crate::web::store_writer::{self, ClosedBlob, TempBlob};
 use std::collections::{BTreeMap, BTreeSet};
-use web_sys::{File, FileSystemDirectoryHandle};
+use web_sys::FileSystemDirectoryHandle;
 
 /// Input handed to the reader per call: bounds what one call can inflate,
 /// and how long Cancel waits.
@@ -199,15 +201,16 @@ impl Import {
 /// Reads the archive once, writing the blobs; `on_read(bytes)` tells how
 /// far it got.
 pub async fn stream_blobs(
-    file: &File,
+    input: &ArchiveInput,
     import: &mut Import,
+    choices: &Choices,
     on_read: &dyn Fn(u64),
 ) -> Result<Vec<VerifiedManifest>, Stop> {
     let mut reader = ArchiveReader::new(ReadOptions {
-        input_size: Some(file.size() as u64),
+        input_size: Some(input.size()),
         ..ReadOptions::default()
     });
-    let mut chunks = FileChunks::open(file).map_err(text)?;
+    let mut chunks = input.chunks().map_err(text)?;
     let mut chunk = Vec::with_capacity(CHUNK);
     let (mut read, mut told) = (0u64, f64::NEG_INFINITY);
     loop {
@@ -237,6 +240,9 @@ pub async fn stream_blobs(
     }
     let verifier = std::mem::take(&mut import.verifier);
     let (report, manifests) = verifier.finish(None);
+    if report.layout.needs_name() && !choices.names_placeholder() {
+        return Err(Stop::Failed("this is a direct download (a manifest and its blobs): it holds no model name, so nothing was imported. Give it a name and import again".into()));
+    }
     if !report.problems.is_empty() {
         let problems: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
         return Err(Stop::Failed(format!(

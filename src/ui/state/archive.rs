@@ -1,13 +1,13 @@
 //! The archive being checked as state. In: [`ArchiveAction`]s: a check
 //! started, its progress and result (from the engine module, as
-//! [`CheckEvent`]s). Out: [`ArchiveState`], whose run holds the file (for
+//! [`CheckEvent`]s). Out: [`ArchiveState`], whose run holds the input (for
 //! an import after the check) and the [`CheckedArchive`].
 
 use super::Shared;
 use crate::core::archive::read::CheckedArchive;
+use crate::web::archive_input::ArchiveInput;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
-use web_sys::File;
 
 /// What the engine reports of a check, as JSON between the two modules.
 #[derive(Serialize, Deserialize)]
@@ -24,11 +24,15 @@ pub enum CheckEvent {
 #[derive(Clone, PartialEq, Default)]
 pub struct ArchiveState {
     pub run: Option<Shared<ArchiveRun>>,
+    /// Why what the user opened could not be read (a folder the browser
+    /// refused); cleared by the next check.
+    pub unreadable: Option<String>,
 }
 
 pub enum ArchiveAction {
     Started(ArchiveRun),
     Progress(ArchiveRun),
+    Unreadable(String),
 }
 
 impl ArchiveState {
@@ -40,7 +44,11 @@ impl ArchiveState {
 
     pub fn reduce(&mut self, action: ArchiveAction) -> bool {
         match action {
-            ArchiveAction::Started(run) => self.run = Some(Shared::new(run)),
+            ArchiveAction::Started(run) => {
+                self.run = Some(Shared::new(run));
+                self.unreadable = None;
+            }
+            ArchiveAction::Unreadable(why) => self.unreadable = Some(why),
             ArchiveAction::Progress(run) if self.run.as_ref().is_some_and(|a| a.id == run.id) => {
                 self.run = Some(Shared::new(run));
             }
@@ -63,8 +71,9 @@ pub struct ArchiveRun {
     pub cancelled: bool,
     /// The browser could not read the file.
     pub error: Option<String>,
-    /// The archive itself, for an import after the check.
-    pub file: File,
+    /// The archive itself (or a direct download's files), for an import
+    /// after the check.
+    pub input: ArchiveInput,
 }
 
 impl ArchiveRun {

@@ -5,7 +5,7 @@
 //! byte; serialisable both ways, so the module that reads the archive can
 //! hand it to the one that renders it.
 
-use super::report::{ArchiveReport, ArchiveTotals, VerifiedManifest};
+use super::report::{AbsentBlob, ArchiveReport, ArchiveTotals, VerifiedManifest};
 use crate::store::Finding;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,11 @@ pub struct CheckedArchive {
     pub notes: Vec<Finding>,
     /// The manifests the check verified, to plan an import with.
     pub manifests: Vec<VerifiedManifest>,
+    /// A direct download: its one model is shown as
+    /// [`FLAT_PLACEHOLDER`](super::FLAT_PLACEHOLDER) and needs a name
+    /// (a rename from that placeholder) to be imported.
+    #[serde(default)]
+    pub needs_name: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +39,10 @@ pub struct CheckedModel {
     pub ok: bool,
     /// Sentences, each naming what is wrong.
     pub problems: Vec<String>,
+    /// Blobs its manifest needs that the archive does not carry: the
+    /// folder it is imported into must have them.
+    #[serde(default)]
+    pub absent: Vec<AbsentBlob>,
 }
 
 impl CheckedArchive {
@@ -52,11 +61,13 @@ impl CheckedArchive {
                     size: m.size,
                     ok: m.ok,
                     problems: m.problems.clone(),
+                    absent: m.absent.clone(),
                 })
                 .collect(),
             problems: report.problems.clone(),
             notes: report.notes.clone(),
             manifests,
+            needs_name: report.layout.needs_name(),
         }
     }
 

@@ -9,9 +9,11 @@
 //! verified blob must be written, given what the folder holds.
 
 use super::event::EntryInfo;
+use super::layout::FLAT_PLACEHOLDER;
 use super::rename::{apply_renames, Rename, RenameError};
 use super::report::{AbsentBlob, VerifiedManifest};
 use crate::digest::Digest;
+use crate::name::ModelName;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -95,6 +97,17 @@ impl Choices {
             existing,
             ..Self::default()
         }
+    }
+
+    /// A direct download named: its model is to go under another name
+    /// than [`FLAT_PLACEHOLDER`].
+    pub fn names_placeholder(&self) -> bool {
+        let Ok(placeholder) = ModelName::parse(FLAT_PLACEHOLDER) else {
+            return false;
+        };
+        self.renames
+            .iter()
+            .any(|r| r.from.as_ref() == Some(&placeholder) && r.to != placeholder)
     }
 }
 
@@ -326,5 +339,21 @@ mod tests {
         choices.renames[0].to = to("h/n/taken:t");
         let p = plan(&mut archive(), &choices);
         assert_eq!(p.conflicts, ["h/n/taken:t"]);
+    }
+
+    #[test]
+    fn a_direct_download_is_named_only_by_a_rename_from_its_placeholder_to_another_name() {
+        let to = |t: &str| ModelName::parse(t).unwrap();
+        let mut choices = Choices::default();
+        assert!(!choices.names_placeholder());
+        choices.renames.push(Rename {
+            from: None,
+            to: to("gemma2:2b"),
+        });
+        assert!(!choices.names_placeholder(), "a rename of every model");
+        choices.renames[0].from = Some(to(FLAT_PLACEHOLDER));
+        assert!(choices.names_placeholder());
+        choices.renames[0].to = to(FLAT_PLACEHOLDER);
+        assert!(!choices.names_placeholder(), "renamed to itself");
     }
 }
