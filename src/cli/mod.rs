@@ -81,10 +81,13 @@ enum Command {
     ///
     /// A folder: every blob (of all models, or the ones named) against its name
     /// and manifest, with every mismatch, missing or wrong-size blob and a verdict
-    /// per model. An archive file (.tar, .tar.gz, .tar.zst, .ollamazip; ours or
-    /// another tool's): one pass checks every blob against its name and its
-    /// manifests, the index and SHA256SUMS, truncation, data after the end and
-    /// unsafe entries. Exit 0 all good, 1 problems found, 2 could not run.
+    /// per model. An archive file (.tar, .tar.gz, .tar.zst, .ollamazip, .zip;
+    /// ours or another tool's) or a direct download (a folder or tar of
+    /// `manifest` and its blobs, named with --as): one pass checks every blob
+    /// against its name and its manifests, the index and SHA256SUMS, zip CRCs
+    /// and directory, truncation, data after the end and unsafe entries; a
+    /// blob the archive lacks (ollama-tool-cli's config) is noted, not damage.
+    /// Exit 0 all good, 1 problems found, 2 could not run.
     Verify {
         /// [DIR | ARCHIVE] then the models to verify (as `ollama list` names them,
         /// or as typed: gemma2 means gemma2:latest); all models when none. The
@@ -151,8 +154,11 @@ enum Command {
     Push(push::Args),
     /// Import the models of an archive into a models folder
     ///
-    /// Ours, ollamazip, a tar of ~/.ollama or of a models folder; plain, gzip or
-    /// zstd. Verified as it streams: blobs already there are skipped, new ones
+    /// Ours, ollamazip, a tar or zip of ~/.ollama or of a models folder (plain,
+    /// gzip or zstd), an ollama-tool-cli backup zip, or a direct download (a
+    /// folder or tar of `manifest` and its blobs: name it with --as NAME). A
+    /// blob the archive lacks must be in the folder already, else nothing is
+    /// imported and the message says what to pull. Verified as it streams: blobs already there are skipped, new ones
     /// are written under a temporary name and made final only once their digest
     /// matches, manifests are written last, byte for byte (so with the same ID),
     /// under the archive's names or those --as gives. A hostile or damaged
