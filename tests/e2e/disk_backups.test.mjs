@@ -5,13 +5,15 @@
 // (nothing written) and imported where the folder has it; and oget 1.0.2's
 // direct download, a folder without the model's name, opened through
 // "Open a download folder…" and the real folder dialog, named in the page
-// and imported to exactly the files oget's own install writes. Checked
+// and imported to exactly the files oget's own install writes; omdd's
+// folder dropped on the panel and a tar of one check as the same model. Checked
 // from outside the browser with Node's listing and SHA-256 and the CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDesktopApp, pickFolder, chooseFile, answerPrompt } from './desktop.mjs';
+import { dropFromDisk } from './harness.mjs';
 import { diskFolder, tree, cli } from './disk.mjs';
 import { DIR, SOURCE, manifestPath } from './archives.mjs';
 
@@ -122,6 +124,33 @@ test('a direct download folder, opened through its dialog and named in the page,
     const sha = (t) => Object.fromEntries(Object.entries(t).filter(([p]) => !p.endsWith('/')).map(([p, f]) => [p, f.sha]));
     assert.deepEqual(sha(tree(folder.root)), sha(tree(path.join(BACKUP, 'oget-installed/models'))), 'the files oget install writes, byte for byte');
     await page.waitForFunction((name) => [...document.querySelectorAll('#models tbody tr')].some((r) => r.textContent.includes(name)), GEMMA);
+    assert.deepEqual(app.errors, []);
+  } finally {
+    folder.remove();
+  }
+});
+
+test('a direct download dropped on the archive panel (omdd names its blobs sha256<hex>), and a tar of one, check as the same model', async () => {
+  const folder = modelsWith([]);
+  try {
+    const { page } = app;
+    const ids = [];
+    const drop = async () => {
+      await page.locator('#archive .drop-hint').scrollIntoViewIfNeeded();
+      await dropFromDisk(page, path.join(BACKUP, 'flat/omdd'), '#archive .drop-hint');
+    };
+    await openFolderThen(folder.root, drop);
+    assert.match(await page.locator('#archive-kind').innerText(), /a direct download/);
+    await page.locator('#flat-name').waitFor();
+    ids.push(await page.locator('#archive-models tbody tr td.mono').innerText());
+    const run = await page.evaluate(() => Number(document.querySelector('#archive-result').dataset.run));
+    await chooseFile(app, '#archive-input', path.join(BACKUP, 'flat/gemma2-2b.tar'));
+    await page.locator(`#archive-result[data-run="${run + 1}"][data-done="true"]`).waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('#archive-verdict').innerText(), /^Intact/);
+    ids.push(await page.locator('#archive-models tbody tr td.mono').innerText());
+    const source = cli('inspect', SOURCE, '--json');
+    const gemma = JSON.parse(source.stdout).models.find((m) => m.name === GEMMA);
+    assert.deepEqual(ids, [gemma.id, gemma.id], 'the ID of the model it was downloaded as');
     assert.deepEqual(app.errors, []);
   } finally {
     folder.remove();
