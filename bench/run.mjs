@@ -154,10 +154,10 @@ const budget = Number(process.env.WASM_GZIP_BUDGET_BYTES);
 const regGz = Number(process.env.ENGINE_WASM_GZ_BYTES);
 const regBudget = Number(process.env.ENGINE_WASM_GZIP_BUDGET_BYTES);
 const n = (x) => x.toLocaleString('en-US');
-const store = `${info.models} models, ${(info.declared_bytes / 1e9).toFixed(1)} GB declared, sparse weights`;
+const storeWords = `${info.models} models, ${(info.declared_bytes / 1e9).toFixed(1)} GB declared, sparse weights`;
 const target = (what) => (what.startsWith('browser') ? '< 300 ms median' : '');
 const out = rows.map(([what, runs, min, median, max, note]) => [
-  `${what} (${store})`,
+  `${what} (${storeWords})`,
   runs ? `${ms(median)} ms median` : 'FAILED',
   runs ? `${ms(min)}–${ms(max)} ms over ${runs} runs; ${note}` : note,
   target(what),

@@ -62,6 +62,37 @@ pub trait StoreSource {
         offset: u64,
         len: usize,
     ) -> impl Future<Output = Result<Vec<u8>, SourceError>>;
+
+    /// Lists each of `dirs`, results in the same order. A driver whose
+    /// every call is a round trip (the browser's file handles) overrides
+    /// this to have them all in flight at once; by default one by one.
+    fn list_many(
+        &self,
+        dirs: &[String],
+    ) -> impl Future<Output = Vec<Result<Vec<Entry>, SourceError>>> {
+        async move {
+            let mut out = Vec::with_capacity(dirs.len());
+            for dir in dirs {
+                out.push(self.list(dir).await);
+            }
+            out
+        }
+    }
+
+    /// Reads the first `len` bytes of each `(path, len)`, results in the
+    /// same order; as [`Self::list_many`], all at once where it pays.
+    fn read_many(
+        &self,
+        files: &[(String, usize)],
+    ) -> impl Future<Output = Vec<Result<Vec<u8>, SourceError>>> {
+        async move {
+            let mut out = Vec::with_capacity(files.len());
+            for (path, len) in files {
+                out.push(self.read(path, 0, *len).await);
+            }
+            out
+        }
+    }
 }
 
 /// Joins relative path parts, skipping empty ones.

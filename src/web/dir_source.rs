@@ -6,6 +6,7 @@
 //! listed and read beside it.
 
 use super::hidden::HiddenFiles;
+use super::join::join_all;
 use super::js::{resolve, WebError};
 use crate::core::source::{Entry, EntryKind, SourceError, SourceErrorKind, StoreSource};
 use crate::core::store::layout::has_colon_name;
@@ -191,6 +192,16 @@ impl StoreSource for DirSource {
         self.read_now(path, offset, len)
             .await
             .map_err(|e| source_error(path, e))
+    }
+
+    // Every call is a round trip to the browser's file system: all of a
+    // level's listings, or all manifests, in flight at once.
+    async fn list_many(&self, dirs: &[String]) -> Vec<Result<Vec<Entry>, SourceError>> {
+        join_all(dirs.iter().map(|d| self.list(d))).await
+    }
+
+    async fn read_many(&self, files: &[(String, usize)]) -> Vec<Result<Vec<u8>, SourceError>> {
+        join_all(files.iter().map(|(p, len)| self.read(p, 0, *len))).await
     }
 }
 

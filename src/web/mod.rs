@@ -12,6 +12,7 @@ pub mod files_source;
 pub mod hash_pool;
 pub mod hash_worker;
 pub mod hidden;
+pub mod join;
 pub mod js;
 pub mod messages;
 pub mod opfs;

@@ -71,6 +71,20 @@ impl StoreSource for BrowserSource {
             Self::Files(f) => f.read(path, offset, len).await,
         }
     }
+
+    async fn list_many(&self, dirs: &[String]) -> Vec<Result<Vec<Entry>, SourceError>> {
+        match self {
+            Self::Dir(d) => d.list_many(dirs).await,
+            Self::Files(f) => f.list_many(dirs).await,
+        }
+    }
+
+    async fn read_many(&self, files: &[(String, usize)]) -> Vec<Result<Vec<u8>, SourceError>> {
+        match self {
+            Self::Dir(d) => d.read_many(files).await,
+            Self::Files(f) => f.read_many(files).await,
+        }
+    }
 }
 
 /// Whether this browser can open folders through `showDirectoryPicker`.

@@ -65,6 +65,7 @@ fn parse_manifests(files: Vec<ManifestFile>, findings: &mut Vec<Finding>) -> Vec
         .collect()
 }
 
+/// Reads every model's config blob (each once, all at once).
 async fn read_configs<S: StoreSource>(
     source: &S,
     root: &str,
@@ -72,17 +73,26 @@ async fn read_configs<S: StoreSource>(
     dir: &BlobDir,
     findings: &mut Vec<Finding>,
 ) -> BTreeMap<Digest, ModelConfig> {
-    let mut configs = BTreeMap::new();
+    let mut wanted: Vec<(&Digest, &LoadedModel, usize)> = Vec::new();
     for m in models {
         let digest = &m.manifest.config.digest;
         let Some(file) = dir.blobs.get(digest) else {
             continue;
         };
-        if configs.contains_key(digest) || file.size > MAX_CONFIG_BYTES {
+        if wanted.iter().any(|(d, _, _)| *d == digest) || file.size > MAX_CONFIG_BYTES {
             continue;
         }
-        let rel = format!("blobs/{}", digest.blob_file_name());
-        let parsed = match source.read(&join(root, &rel), 0, file.size as usize).await {
+        wanted.push((digest, m, file.size as usize));
+    }
+    let rel = |d: &Digest| format!("blobs/{}", d.blob_file_name());
+    let reads: Vec<(String, usize)> = wanted
+        .iter()
+        .map(|(d, _, size)| (join(root, &rel(d)), *size))
+        .collect();
+    let results = source.read_many(&reads).await;
+    let mut configs = BTreeMap::new();
+    for ((digest, m, _), result) in wanted.into_iter().zip(results) {
+        let parsed = match result {
             Ok(bytes) => ModelConfig::parse(&bytes).map_err(|e| e.to_string()),
             Err(e) => Err(format!("could not be read: {}", e.message)),
         };
@@ -91,7 +101,7 @@ async fn read_configs<S: StoreSource>(
                 configs.insert(digest.clone(), config);
             }
             Err(why) => findings.push(Finding::new(
-                &rel,
+                &rel(digest),
                 format!("config blob of {}: {why}", m.file.name),
             )),
         }

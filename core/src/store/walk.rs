@@ -27,71 +27,99 @@ pub struct Walk {
 /// Depth of the tag files under `manifests/`: host/namespace/model/tag.
 const DEPTH: usize = 4;
 
+/// Lists `manifests/` level by level (each level's folders in one
+/// [`StoreSource::list_many`]), then reads every tag file at once
+/// ([`StoreSource::read_many`]).
 pub async fn walk_manifests<S: StoreSource>(source: &S, root: &str) -> Walk {
     let mut walk = Walk::default();
-    let mut pending = vec![(layout::MANIFESTS.to_string(), 0usize)];
-    while let Some((dir, depth)) = pending.pop() {
-        let entries = match source.list(&join(root, &dir)).await {
-            Ok(entries) => entries,
-            Err(e) => {
-                walk.findings.push(Finding::new(
-                    &dir,
-                    format!("folder could not be read: {}", e.message),
-                ));
-                continue;
-            }
-        };
-        for entry in entries {
-            let rel = join(&dir, &entry.name);
-            match (entry.kind, depth + 1 == DEPTH) {
-                (EntryKind::Dir, false) => pending.push((rel, depth + 1)),
-                (EntryKind::File, true) => read_one(source, root, rel, &entry, &mut walk).await,
-                (EntryKind::Dir, true) => walk.findings.push(Finding::new(&rel, "a folder where a manifest file (the tag) belongs")),
-                (EntryKind::File, false) => walk.findings.push(Finding::new(&rel, "a file where a folder belongs: manifests sit exactly at manifests/host/namespace/model/tag")),
-                (EntryKind::Other, _) => walk.findings.push(Finding::new(&rel, "a link or special file; not followed")),
+    let mut level = vec![layout::MANIFESTS.to_string()];
+    let mut tags: Vec<(String, Entry)> = Vec::new();
+    for depth in 0..DEPTH {
+        let paths: Vec<String> = level.iter().map(|d| join(root, d)).collect();
+        let listings = source.list_many(&paths).await;
+        let mut next = Vec::new();
+        for (dir, listing) in level.iter().zip(listings) {
+            let entries = match listing {
+                Ok(entries) => entries,
+                Err(e) => {
+                    walk.findings.push(Finding::new(
+                        dir,
+                        format!("folder could not be read: {}", e.message),
+                    ));
+                    continue;
+                }
+            };
+            for entry in entries {
+                let rel = join(dir, &entry.name);
+                match (entry.kind, depth + 1 == DEPTH) {
+                    (EntryKind::Dir, false) => next.push(rel),
+                    (EntryKind::File, true) => tags.push((rel, entry)),
+                    (EntryKind::Dir, true) => walk.findings.push(Finding::new(&rel, "a folder where a manifest file (the tag) belongs")),
+                    (EntryKind::File, false) => walk.findings.push(Finding::new(&rel, "a file where a folder belongs: manifests sit exactly at manifests/host/namespace/model/tag")),
+                    (EntryKind::Other, _) => walk.findings.push(Finding::new(&rel, "a link or special file; not followed")),
+                }
             }
         }
+        level = next;
     }
+    read_tags(source, root, tags, &mut walk).await;
     walk.manifests.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     walk
 }
 
-async fn read_one<S: StoreSource>(
+/// Reads the tag files that name a model and are small enough to be a
+/// manifest.
+async fn read_tags<S: StoreSource>(
     source: &S,
     root: &str,
-    rel: String,
-    entry: &Entry,
+    tags: Vec<(String, Entry)>,
     walk: &mut Walk,
 ) {
+    let wanted: Vec<(String, ModelName, Entry)> = tags
+        .into_iter()
+        .filter_map(|(rel, entry)| check_tag(rel, entry, walk))
+        .collect();
+    let reads: Vec<(String, usize)> = wanted
+        .iter()
+        .map(|(rel, _, entry)| (join(root, rel), entry.size as usize + 1))
+        .collect();
+    let results = source.read_many(&reads).await;
+    for ((rel, name, entry), result) in wanted.into_iter().zip(results) {
+        match result {
+            Ok(bytes) => walk.manifests.push(ManifestFile {
+                rel_path: rel,
+                name,
+                bytes,
+                modified_ms: entry.modified_ms,
+            }),
+            Err(e) => walk.findings.push(Finding::new(
+                &rel,
+                format!("could not be read: {}", e.message),
+            )),
+        }
+    }
+}
+
+/// The model a tag file names, unless it names none or is too large (a
+/// finding then).
+fn check_tag(rel: String, entry: Entry, walk: &mut Walk) -> Option<(String, ModelName, Entry)> {
     let name_path = rel.strip_prefix("manifests/").unwrap_or(&rel);
     let name = match ModelName::from_manifest_path(name_path) {
         Ok(name) => name,
         Err(e) => {
-            return walk.findings.push(Finding::new(
+            walk.findings.push(Finding::new(
                 &rel,
                 format!("not a valid model name, Ollama ignores it: {e}"),
-            ))
+            ));
+            return None;
         }
     };
     if entry.size > MAX_MANIFEST_BYTES {
-        return walk.findings.push(Finding::new(
+        walk.findings.push(Finding::new(
             &rel,
             format!("{} bytes is too large for a manifest; not read", entry.size),
         ));
+        return None;
     }
-    match source
-        .read(&join(root, &rel), 0, entry.size as usize + 1)
-        .await
-    {
-        Ok(bytes) => walk.manifests.push(ManifestFile {
-            rel_path: rel,
-            name,
-            bytes,
-            modified_ms: entry.modified_ms,
-        }),
-        Err(e) => walk.findings.push(Finding::new(
-            &rel,
-            format!("could not be read: {}", e.message),
-        )),
-    }
+    Some((rel, name, entry))
 }
