@@ -136,27 +136,10 @@ fn a_tool_cli_zip_imports_where_the_folder_has_the_config_with_the_source_id() {
         let model = want["models"][0].as_str().unwrap();
         let got = verify_json(&into, &[model]);
         assert_eq!(got["models"][0]["ok"], true, "{name}: {got}");
-        let mine = model_ids(&into);
-        let theirs = model_ids(&source());
+        let mine = common::model_ids(&into);
+        let theirs = common::model_ids(&source());
         assert_eq!(mine.get(model), theirs.get(model), "{name}");
     }
-}
-
-fn model_ids(models: &Path) -> std::collections::BTreeMap<String, String> {
-    let (code, stdout, stderr) = common::run(&["inspect", s(models), "--json"]);
-    assert_eq!(code, 0, "{stderr}");
-    let v: Value = serde_json::from_str(&stdout).unwrap();
-    v["models"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["name"].as_str().unwrap().into(),
-                m["id"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
 }
 
 #[test]

@@ -44,22 +44,8 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     common::snapshot(dir)
 }
 
-/// Model name → ID, as `inspect --json` reports them.
 fn ids(models: &Path) -> BTreeMap<String, String> {
-    let (code, stdout, stderr) = run(&["inspect", s(models), "--json"]);
-    assert_eq!(code, 0, "{stderr}");
-    let v: Value = serde_json::from_str(&stdout).unwrap();
-    v["models"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["name"].as_str().unwrap().into(),
-                m["id"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
+    common::model_ids(models)
 }
 
 /// A valid store: every manifest's blobs there at their size, no

@@ -58,12 +58,10 @@ pub fn feed(
         on(Event::Entry(&info));
         let mut file = File::open(dir.join(&name))?;
         loop {
-            let n = match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
+            let n = read_some(&mut file, &mut buf)?;
+            if n == 0 {
+                break;
+            }
             total += n as u64;
             on(Event::Data(&buf[..n]));
             if !read(n as u64) {
@@ -74,4 +72,15 @@ pub fn feed(
     }
     on(Event::End);
     Ok(total)
+}
+
+/// The next bytes of `file` into `buf` (0 at its end); a read a signal
+/// interrupted is tried again.
+pub fn read_some(file: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match file.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
 }

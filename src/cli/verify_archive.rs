@@ -16,7 +16,7 @@ use crate::core::format::human_bytes;
 use crate::core::name::ModelName;
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -110,12 +110,10 @@ fn read_file(
     let mut buf = vec![0u8; CHUNK];
     let mut error: Option<ReadError> = None;
     loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
+        let n = super::flat_folder::read_some(&mut file, &mut buf)?;
+        if n == 0 {
+            break;
+        }
         bar.inc(n as u64);
         if let Err(e) = reader.feed(&buf[..n], on) {
             error = Some(e);

@@ -7,11 +7,11 @@
 //! the app to the engine module as a `File` or an array of `File`s.
 
 use super::file_chunks::{FileChunks, CHUNK};
-use super::js::{call, call_method, prop, resolve, window, WebError};
+use super::js::{call, prop, resolve, WebError};
+use super::picker::show_directory_picker;
 use crate::core::archive::header::{entry_len, file_header, padding, END_OF_ARCHIVE};
 use futures_util::StreamExt;
 use js_sys::Array;
-use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::stream::JsStream;
 use web_sys::{File, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemHandleKind};
@@ -101,17 +101,8 @@ impl ArchiveInput {
 
 /// Asks the user for a direct download's folder (read access).
 pub async fn pick_download_folder() -> Result<ArchiveInput, WebError> {
-    let options = Object::new();
-    let _ = Reflect::set(&options, &"mode".into(), &"read".into());
-    let _ = Reflect::set(&options, &"id".into(), &"ollama-downloads".into());
-    let w: JsValue = window()?.into();
-    let promise = call_method(&w, "showDirectoryPicker", &[options.into()]).map_err(|e| match e {
-        WebError::Unsupported(_) => WebError::Unsupported(
-            "This browser cannot open folders (no showDirectoryPicker). Use Chrome or Edge, or pack the folder with tar and open the tar.".into(),
-        ),
-        other => other,
-    })?;
-    let dir: FileSystemDirectoryHandle = resolve(promise).await?.unchecked_into();
+    let dir =
+        show_directory_picker("ollama-downloads", "make a tar of the folder and open that").await?;
     ArchiveInput::from_folder(&dir).await
 }
 

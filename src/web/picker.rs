@@ -97,18 +97,31 @@ pub fn has_directory_picker() -> bool {
 
 /// Opens the browser's folder picker, read-only.
 pub async fn pick_directory() -> Result<BrowserSource, WebError> {
+    let handle = show_directory_picker(
+        "ollama-models",
+        "choose the folder with the file input below",
+    )
+    .await?;
+    Ok(BrowserSource::Dir(DirSource::new(handle)))
+}
+
+/// The browser's folder picker, read-only, remembering its place under
+/// `id`; `otherwise` says what to do in a browser without it.
+pub async fn show_directory_picker(
+    id: &str,
+    otherwise: &str,
+) -> Result<FileSystemDirectoryHandle, WebError> {
     let w = window()?;
     let options = Object::new();
     let _ = Reflect::set(&options, &"mode".into(), &"read".into());
-    let _ = Reflect::set(&options, &"id".into(), &"ollama-models".into());
+    let _ = Reflect::set(&options, &"id".into(), &id.into());
     let promise = call_method(&w, "showDirectoryPicker", &[options.into()]).map_err(|e| match e {
-        WebError::Unsupported(_) => WebError::Unsupported(
-            "This browser cannot open folders (no showDirectoryPicker). Use Chrome or Edge, or choose the folder with the file input below.".into(),
-        ),
+        WebError::Unsupported(_) => WebError::Unsupported(format!(
+            "This browser cannot open folders (no showDirectoryPicker). Use Chrome or Edge, or {otherwise}."
+        )),
         other => other,
     })?;
-    let handle: FileSystemDirectoryHandle = resolve(promise).await?.unchecked_into();
-    Ok(BrowserSource::Dir(DirSource::new(handle)))
+    Ok(resolve(promise).await?.unchecked_into())
 }
 
 /// What was dropped, taken while the drop event runs (the browser lets a

@@ -106,3 +106,21 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// Model name → ID, as `inspect --json` reports them.
+pub fn model_ids(models: &Path) -> BTreeMap<String, String> {
+    let (code, stdout, stderr) = run(&["inspect", models.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().into(),
+                m["id"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
