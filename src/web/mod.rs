@@ -26,3 +26,4 @@ pub mod save;
 pub mod store_writer;
 pub mod stream_download;
 pub mod stream_hash;
+pub mod write_pipe;

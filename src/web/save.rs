@@ -7,6 +7,7 @@
 
 use super::js::{call_method, prop, resolve, window, WebError};
 use super::stream_download::{self, StreamDownload};
+use super::write_pipe::WritePipe;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{FileSystemFileHandle, FileSystemWritableFileStream};
@@ -19,6 +20,7 @@ pub enum SaveTarget {
         handle: FileSystemFileHandle,
         writable: FileSystemWritableFileStream,
         name: String,
+        pipe: WritePipe,
     },
     Stream {
         download: StreamDownload,
@@ -100,6 +102,7 @@ impl SaveTarget {
             name: handle.name(),
             handle,
             writable,
+            pipe: WritePipe::default(),
         })
     }
 
@@ -114,12 +117,7 @@ impl SaveTarget {
             return Ok(());
         }
         match self {
-            Self::File { writable, .. } => {
-                let promise = writable
-                    .write_with_u8_array(bytes)
-                    .map_err(|e| WebError::from_js(&e))?;
-                resolve(promise).await.map(|_| ())
-            }
+            Self::File { writable, pipe, .. } => pipe.write(writable, bytes).await,
             Self::Stream { download, .. } => download.write(bytes).await,
             Self::Memory {
                 parts,
@@ -136,7 +134,12 @@ impl SaveTarget {
     /// Makes the file final (or starts the in-memory download).
     pub async fn finish(self) -> Result<(), WebError> {
         match self {
-            Self::File { writable, .. } => resolve(writable.close()).await.map(|_| ()),
+            Self::File {
+                writable, mut pipe, ..
+            } => {
+                pipe.settle().await?;
+                resolve(writable.close()).await.map(|_| ())
+            }
             Self::Stream { download, .. } => download.finish(),
             Self::Memory { parts, name, .. } => download(&parts, &name),
         }
@@ -148,8 +151,12 @@ impl SaveTarget {
     pub async fn discard(self) {
         match self {
             Self::File {
-                handle, writable, ..
+                handle,
+                writable,
+                mut pipe,
+                ..
             } => {
+                pipe.forget();
                 let _ = resolve(writable.abort()).await;
                 if let Ok(promise) = call_method(&handle, "remove", &[]) {
                     let _ = resolve(promise).await;

@@ -6,6 +6,7 @@
 //! a writable only on close).
 
 use super::js::{call_method, resolve, window, WebError};
+use super::write_pipe::WritePipe;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -79,6 +80,8 @@ pub struct TempBlob {
     file: FileSystemFileHandle,
     stream: FileSystemWritableFileStream,
     temp_name: String,
+    /// Each write runs while the next bytes are read and hashed.
+    pipe: WritePipe,
 }
 
 impl TempBlob {
@@ -94,21 +97,18 @@ impl TempBlob {
             file,
             stream,
             temp_name,
+            pipe: WritePipe::default(),
         })
     }
 
-    pub async fn write(&self, bytes: &[u8]) -> Result<(), WebError> {
-        resolve(
-            self.stream
-                .write_with_u8_array(bytes)
-                .map_err(|e| WebError::from_js(&e))?,
-        )
-        .await
-        .map(|_| ())
+    /// Starts writing `bytes`; returns once the write before is done.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), WebError> {
+        self.pipe.write(&self.stream, bytes).await
     }
 
     /// All written: the file is whole under its temporary name.
-    pub async fn close(self) -> Result<ClosedBlob, WebError> {
+    pub async fn close(mut self) -> Result<ClosedBlob, WebError> {
+        self.pipe.settle().await?;
         resolve(self.stream.close()).await?;
         Ok(ClosedBlob {
             blobs: self.blobs,
@@ -119,7 +119,8 @@ impl TempBlob {
 
     /// The digest did not verify (or the import stopped): nothing stays.
     /// Err names the temporary file when it could not be removed.
-    pub async fn discard(self) -> Result<(), String> {
+    pub async fn discard(mut self) -> Result<(), String> {
+        self.pipe.forget();
         let _ = resolve(self.stream.abort()).await;
         remove_entry(&self.blobs, &self.temp_name).await
     }

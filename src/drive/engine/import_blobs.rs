@@ -134,7 +134,7 @@ impl Import {
     }
 
     async fn flush(&mut self) -> Result<(), Stop> {
-        if let Some((blob, _)) = &self.current {
+        if let Some((blob, _)) = &mut self.current {
             if !self.pending.is_empty() {
                 blob.write(&self.pending).await.map_err(text)?;
             }
