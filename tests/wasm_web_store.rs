@@ -263,3 +263,45 @@ async fn a_name_the_browser_refuses_is_found_before_anything_is_written() {
         ));
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_write_pipe_lands_every_write_with_its_own_bytes_while_the_caller_reuses_its_buffer() {
+    use ollama_pack::web::write_pipe::WritePipe;
+    let dir = opfs::write_tree("wasm-test-pipe", &[("out".into(), Vec::new())])
+        .await
+        .expect("write OPFS");
+    let handle: web_sys::FileSystemFileHandle =
+        wasm_bindgen_futures::JsFuture::from(dir.get_file_handle("out"))
+            .await
+            .unwrap()
+            .into();
+    let writable: web_sys::FileSystemWritableFileStream =
+        wasm_bindgen_futures::JsFuture::from(handle.create_writable())
+            .await
+            .unwrap()
+            .into();
+    let mut pipe = WritePipe::default();
+    // One buffer of the caller's, refilled after each call returns, in
+    // sizes that grow and shrink (each turn's buffer is regrown). Chromium
+    // copies a chunk when write() is called, so reusing a buffer too soon
+    // would not show here: the two turns are for what the Streams spec
+    // allows (a queued chunk read later); this checks bytes, order, sizes.
+    let sizes = [1 << 20, 3 << 20, 512, 2 << 20, 5, 4 << 20, 1 << 20];
+    let mut chunk = Vec::new();
+    let mut want = Vec::new();
+    for (i, &size) in sizes.iter().enumerate() {
+        chunk.clear();
+        chunk.resize(size, i as u8 + 1);
+        pipe.write(&writable, &chunk).await.unwrap();
+        want.extend_from_slice(&chunk);
+        chunk.fill(0xEE); // what the caller does next must not reach the file
+    }
+    pipe.settle().await.unwrap();
+    wasm_bindgen_futures::JsFuture::from(writable.close())
+        .await
+        .unwrap();
+    assert!(
+        committed_bytes(&handle).await == want,
+        "the file is not the bytes written, in order"
+    );
+}
