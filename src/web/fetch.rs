@@ -19,28 +19,86 @@ pub enum FetchError {
     Transport(TransportError),
 }
 
-/// The bytes of an answer, chunk by chunk as the network delivers them.
+/// The bytes of an answer, chunk by chunk as the network delivers them:
+/// each in a fresh array ([`Self::next`]), or read straight into the
+/// caller's buffer ([`Self::read_into`], a BYOB reader: no array per read
+/// for the garbage collector, no copy).
 pub struct BodyStream {
-    reader: JsValue,
+    stream: JsValue,
+    /// Made on the first read, of the kind that read asks for.
+    reader: Option<JsValue>,
+}
+
+/// What [`BodyStream::read_into`] read: the buffer it was given back (the
+/// same memory, a new array: the old one is detached), how many bytes it
+/// put at the offset asked for, and whether the body has ended.
+pub struct ReadInto {
+    pub buffer: Uint8Array,
+    pub len: u32,
+    pub done: bool,
 }
 
 impl BodyStream {
-    /// The next chunk, or `None` at the end.
-    pub async fn next(&mut self) -> Result<Option<Uint8Array>, FetchError> {
-        let read = call_method(&self.reader, "read", &[]).map_err(broken)?;
-        let result = resolve(read).await.map_err(|e| match e {
+    fn reader(&mut self, byob: bool) -> Result<&JsValue, FetchError> {
+        if self.reader.is_none() {
+            let reader = if byob {
+                let options = Object::new();
+                let _ = Reflect::set(&options, &"mode".into(), &"byob".into());
+                call(&self.stream, "getReader", &[options.into()])
+            } else {
+                call(&self.stream, "getReader", &[])
+            };
+            self.reader = Some(reader.map_err(broken)?);
+        }
+        self.reader
+            .as_ref()
+            .ok_or_else(|| broken(WebError::Other("no reader".into())))
+    }
+
+    /// The read's result object, or why there is none.
+    async fn read(&mut self, byob: bool, args: &[JsValue]) -> Result<JsValue, FetchError> {
+        let read = call_method(self.reader(byob)?, "read", args).map_err(broken)?;
+        resolve(read).await.map_err(|e| match e {
             WebError::Cancelled => FetchError::Aborted,
             other => broken(other),
-        })?;
+        })
+    }
+
+    /// The next chunk, or `None` at the end.
+    pub async fn next(&mut self) -> Result<Option<Uint8Array>, FetchError> {
+        let result = self.read(false, &[]).await?;
         if prop(&result, "done").and_then(|d| d.as_bool()) == Some(true) {
             return Ok(None);
         }
         Ok(prop(&result, "value").and_then(|v| v.dyn_into::<Uint8Array>().ok()))
     }
 
+    /// Reads at most `max` bytes into `buffer` at `at`. The buffer moves
+    /// into the read: use the one handed back, also at the end (it holds
+    /// whatever was put in it before).
+    pub async fn read_into(
+        &mut self,
+        buffer: Uint8Array,
+        at: u32,
+        max: u32,
+    ) -> Result<ReadInto, FetchError> {
+        let view = buffer.subarray(at, at + max);
+        let result = self.read(true, &[view.into()]).await?;
+        let done = prop(&result, "done").and_then(|d| d.as_bool()) == Some(true);
+        let value = prop(&result, "value")
+            .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+            .ok_or_else(|| broken(WebError::Other("the read gave no buffer back".into())))?;
+        Ok(ReadInto {
+            buffer: Uint8Array::new(&value.buffer()),
+            len: value.length(),
+            done,
+        })
+    }
+
     /// Stops reading; the rest of the body is not downloaded.
     pub fn cancel(&self) {
-        if let Ok(promise) = call_method(&self.reader, "cancel", &[]) {
+        let target = self.reader.as_ref().unwrap_or(&self.stream);
+        if let Ok(promise) = call_method(target, "cancel", &[]) {
             // A rejection here only means the stream had already ended.
             ignore_rejection(&promise);
         }
@@ -103,8 +161,13 @@ pub async fn send(
     let stream = prop(&response, "body").ok_or_else(|| {
         FetchError::Transport(TransportError::Broken("the answer has no body".into()))
     })?;
-    let reader = call(&stream, "getReader", &[]).map_err(broken)?;
-    Ok((head, BodyStream { reader }))
+    Ok((
+        head,
+        BodyStream {
+            stream,
+            reader: None,
+        },
+    ))
 }
 
 fn head(response: &JsValue) -> HttpResponse {

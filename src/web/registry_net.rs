@@ -7,7 +7,7 @@
 //! next bytes are read), and a head or a body read that
 //! waits longer than the stall timeout is reported as a stall.
 
-use super::fetch::{send, BodyStream, FetchError};
+use super::fetch::{send, BodyStream, FetchError, ReadInto};
 use super::js::WebError;
 use super::pull_files::{PullFiles, WRITE_BUFFER};
 use crate::core::digest::Digest;
@@ -239,6 +239,23 @@ impl Shared {
         stalled
     }
 
+    /// Reads into `buffer` at `at` (at most `max` bytes), or a stall.
+    async fn read_into(
+        &self,
+        stream: &mut BodyStream,
+        buffer: Uint8Array,
+        at: u32,
+        max: u32,
+    ) -> Result<ReadInto, FetchError> {
+        let stalled = match select(Box::pin(stream.read_into(buffer, at, max)), self.stall()).await
+        {
+            Either::Left((read, _)) => return read,
+            Either::Right(_) => Err(FetchError::Transport(TransportError::Stalled)),
+        };
+        stream.cancel();
+        stalled
+    }
+
     async fn buffer(&self, id: RequestId, stream: &mut BodyStream) -> Result<(), FetchError> {
         while let Some(chunk) = self.next(stream).await? {
             self.emit(NetEvent::Body(id, chunk.to_vec()));
@@ -263,18 +280,29 @@ impl Shared {
         let mut writer = BodyWriter::new(self, id, files, digest, offset);
         let mut left = len;
         while left > 0 {
-            let chunk = match self.next(stream).await {
-                Ok(Some(chunk)) => chunk,
-                Ok(None) => break,
+            let max = (WRITE_BUFFER - writer.fill).min(left.min(u64::from(WRITE_BUFFER)) as u32);
+            let buffer = std::mem::replace(&mut writer.buffer, Uint8Array::new_with_length(0));
+            let read = match self.read_into(stream, buffer, writer.fill, max).await {
+                Ok(read) => read,
                 Err(e) => {
-                    // Keep what did arrive: the retry starts after it.
+                    // The buffer went with the read, and the bytes gathered
+                    // in it: the retry fetches them again. Keep what was
+                    // written: the retry starts after it.
+                    writer.buffer = Uint8Array::new_with_length(WRITE_BUFFER);
+                    writer.fill = 0;
                     writer.finish().await?;
                     return Err(e);
                 }
             };
-            let chunk = chunk.subarray(0, chunk.length().min(left.min(u64::from(u32::MAX)) as u32));
-            left -= u64::from(chunk.length());
-            writer.take(chunk).await?;
+            writer.buffer = read.buffer;
+            writer.fill += read.len;
+            left -= u64::from(read.len);
+            if writer.fill == WRITE_BUFFER {
+                writer.send().await?;
+            }
+            if read.done {
+                break;
+            }
         }
         if left == 0 {
             stream.cancel();
@@ -283,8 +311,9 @@ impl Shared {
     }
 }
 
-/// One body on its way into a partial file: bytes gathered into
-/// [`WRITE_BUFFER`]-byte writes at increasing offsets. Up to
+/// One body on its way into a partial file: bytes read straight into
+/// [`WRITE_BUFFER`]-byte buffers (a BYOB reader: no array per read for the
+/// garbage collector, no copy), written at increasing offsets. Up to
 /// [`WRITES_IN_FLIGHT`] writes run while the next bytes are read (the
 /// network, the disk and the hash overlap); each is reported `Written`
 /// once done, in order.
@@ -317,19 +346,6 @@ impl<'a> BodyWriter<'a> {
             position: offset,
             in_flight: VecDeque::new(),
         }
-    }
-
-    async fn take(&mut self, mut chunk: Uint8Array) -> Result<(), FetchError> {
-        while chunk.length() > 0 {
-            let take = chunk.length().min(WRITE_BUFFER - self.fill);
-            self.buffer.set(&chunk.subarray(0, take), self.fill);
-            self.fill += take;
-            chunk = chunk.subarray(take, chunk.length());
-            if self.fill == WRITE_BUFFER {
-                self.send().await?;
-            }
-        }
-        Ok(())
     }
 
     /// Starts writing what is gathered; waits while too many writes run.
