@@ -1,6 +1,32 @@
 //! Test support: split a byte slice into pseudo-random chunks (1 byte up to
 //! `max`), reproducibly from a seed, so every push parser is fed the way a
-//! network or a file reader might feed it.
+//! network or a file reader might feed it; and the manifests test stores
+//! are made of (a config and weights layers, as Ollama writes them).
+
+use crate::digest::Digest;
+
+/// A manifest layer (or config) entry for `bytes`.
+pub fn layer(media: &str, bytes: &[u8]) -> String {
+    format!(
+        r#"{{"mediaType":"{media}","digest":"{}","size":{}}}"#,
+        Digest::of(bytes),
+        bytes.len()
+    )
+}
+
+/// A Docker v2 manifest: `config`, then each of `layers` as weights.
+pub fn manifest(config: &[u8], layers: &[&[u8]]) -> Vec<u8> {
+    let layers: Vec<String> = layers
+        .iter()
+        .map(|b| layer("application/vnd.ollama.image.model", b))
+        .collect();
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{},"layers":[{}]}}"#,
+        layer("application/vnd.docker.container.image.v1+json", config),
+        layers.join(",")
+    )
+    .into_bytes()
+}
 
 /// Deterministic xorshift sequence of chunk sizes.
 pub struct RandomChunks<'a> {

@@ -8,7 +8,7 @@
 //! without that host; the Import button, which hands the [`Choices`] to the import
 //! task; Cancel while it runs; how it ended.
 
-use super::import_needs::{check_flat_name, lacking, missing_blobs, FlatName};
+use super::import_needs::{check_flat_name, lacking, missing_blobs, refuse_colon, FlatName};
 use super::state::AppState;
 use super::state::ImportStatus;
 use crate::core::archive::read::conflicts::{
@@ -172,13 +172,7 @@ const COLON_WHY: &str = "In a folder on disk the browser refuses ':' in names, s
 
 /// A typed name checked, and refused when it holds a host with a port.
 fn checked_name(r: Result<ModelName, RenameError>) -> Result<ModelName, String> {
-    match r {
-        Ok(n) if n.host.contains(':') => Err(format!(
-            "{}: the browser refuses ':' in names in a folder on disk",
-            n.display_shortest()
-        )),
-        other => other.map_err(|e| e.to_string()),
-    }
+    refuse_colon(r.map_err(|e| e.to_string())?)
 }
 
 #[function_component(ImportControls)]

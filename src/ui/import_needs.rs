@@ -52,13 +52,11 @@ pub fn check_flat_name(
     if text.trim().is_empty() {
         return Err("A direct download holds no model name: type the name to import it under (as in ollama pull NAME).".into());
     }
-    let name = ModelName::parse(text.trim()).map_err(|e| e.to_string())?;
-    let shown = name.display_shortest();
-    if refuses_colons && name.host.contains(':') {
-        return Err(format!(
-            "{shown}: the browser refuses ':' in names in a folder on disk"
-        ));
+    let mut name = ModelName::parse(text.trim()).map_err(|e| e.to_string())?;
+    if refuses_colons {
+        name = refuse_colon(name)?;
     }
+    let shown = name.display_shortest();
     let id = checked.models.first().map(|m| m.id.as_str());
     match store
         .models
@@ -72,6 +70,18 @@ pub fn check_flat_name(
         _ if shown == FLAT_PLACEHOLDER => Err("Choose the model's real name.".into()),
         _ => Ok(name),
     }
+}
+
+/// `name`, unless its registry host has a port (refused in a folder on
+/// disk, where the browser refuses ':' in names).
+pub fn refuse_colon(name: ModelName) -> Result<ModelName, String> {
+    if name.host.contains(':') {
+        return Err(format!(
+            "{}: the browser refuses ':' in names in a folder on disk",
+            name.display_shortest()
+        ));
+    }
+    Ok(name)
 }
 
 #[derive(Properties, PartialEq)]

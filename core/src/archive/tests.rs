@@ -8,39 +8,17 @@ use crate::digest::Digest;
 use crate::source::MemSource;
 use crate::store::blob_dir::BlobDir;
 use crate::store::{scan_store, StoreReport};
+use crate::testing::manifest;
 use crate::testing::random_chunks;
 use crate::verify::PlanError;
 use pollster::block_on;
 use std::collections::BTreeMap;
 use std::io::Read;
 
-const DOCKER: &str = "application/vnd.docker.distribution.manifest.v2+json";
-const CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 const T: i64 = 1_795_305_599_000;
 const LONG: &str = "registry.ollama.ai/library/\
     mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm/\
     tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt";
-
-fn layer(media: &str, bytes: &[u8]) -> String {
-    format!(
-        r#"{{"mediaType":"{media}","digest":"{}","size":{}}}"#,
-        Digest::of(bytes),
-        bytes.len()
-    )
-}
-
-fn manifest(config: &[u8], layers: &[&[u8]]) -> Vec<u8> {
-    let layers: Vec<String> = layers
-        .iter()
-        .map(|b| layer("application/vnd.ollama.image.model", b))
-        .collect();
-    format!(
-        r#"{{"schemaVersion":2,"mediaType":"{DOCKER}","config":{},"layers":[{}]}}"#,
-        layer(CONFIG, config),
-        layers.join(",")
-    )
-    .into_bytes()
-}
 
 fn noise(len: usize, seed: u32) -> Vec<u8> {
     (0..len as u32)

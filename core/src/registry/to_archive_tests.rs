@@ -5,28 +5,7 @@ use super::*;
 use crate::digest::Digest;
 use crate::name::ModelName;
 use crate::source::MemSource;
-
-const CONFIG: &str = "application/vnd.docker.container.image.v1+json";
-
-fn manifest(config: &[u8], layers: &[&[u8]]) -> Vec<u8> {
-    let layer = |media: &str, b: &[u8]| {
-        format!(
-            r#"{{"mediaType":"{media}","digest":"{}","size":{}}}"#,
-            Digest::of(b),
-            b.len()
-        )
-    };
-    let layers: Vec<String> = layers
-        .iter()
-        .map(|b| layer("application/vnd.ollama.image.model", b))
-        .collect();
-    format!(
-        r#"{{"schemaVersion":2,"config":{},"layers":[{}]}}"#,
-        layer(CONFIG, config),
-        layers.join(",")
-    )
-    .into_bytes()
-}
+use crate::testing::manifest;
 
 const SHARED: &[u8] = b"a license both use";
 

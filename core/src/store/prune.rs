@@ -10,7 +10,7 @@
 //! (an unreadable manifest, manifests the driver cannot see). Nothing
 //! outside `blobs/` is ever planned.
 
-use super::blob_dir::BlobDir;
+use super::blob_dir::{BlobDir, BlobFile};
 use super::removal::{withheld, BlobsWithheld};
 use super::report::StoreReport;
 use serde::Serialize;
@@ -26,6 +26,17 @@ pub struct PruneFile {
     pub modified_ms: Option<i64>,
     /// A partial download (else a blob no manifest uses).
     pub partial: bool,
+}
+
+impl PruneFile {
+    fn of(name: String, file: &BlobFile, partial: bool) -> Self {
+        Self {
+            name,
+            size: file.size,
+            modified_ms: file.modified_ms,
+            partial,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -88,31 +99,23 @@ pub fn plan_prune(
         if referenced.contains(digest) || plan.withheld.is_some() {
             continue;
         }
-        let f = PruneFile {
-            name: digest.blob_file_name(),
-            size: file.size,
-            modified_ms: file.modified_ms,
-            partial: false,
-        };
-        if old(file.modified_ms) {
-            plan.orphans.push(f);
+        let f = PruneFile::of(digest.blob_file_name(), file, false);
+        let into = if old(f.modified_ms) {
+            &mut plan.orphans
         } else {
-            plan.recent.push(f);
-        }
+            &mut plan.recent
+        };
+        into.push(f);
     }
     if partials {
         for (name, file) in &listing.partial {
-            let f = PruneFile {
-                name: name.clone(),
-                size: file.size,
-                modified_ms: file.modified_ms,
-                partial: true,
-            };
-            if old(file.modified_ms) {
-                plan.partials.push(f);
+            let f = PruneFile::of(name.clone(), file, true);
+            let into = if old(f.modified_ms) {
+                &mut plan.partials
             } else {
-                plan.recent.push(f);
-            }
+                &mut plan.recent
+            };
+            into.push(f);
         }
     }
     plan

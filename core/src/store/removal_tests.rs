@@ -6,30 +6,7 @@ use super::*;
 use crate::digest::Digest;
 use crate::source::MemSource;
 use crate::store::scan_store;
-
-const DOCKER: &str = "application/vnd.docker.distribution.manifest.v2+json";
-const CONFIG: &str = "application/vnd.docker.container.image.v1+json";
-
-fn layer(media: &str, bytes: &[u8]) -> String {
-    format!(
-        r#"{{"mediaType":"{media}","digest":"{}","size":{}}}"#,
-        Digest::of(bytes),
-        bytes.len()
-    )
-}
-
-fn manifest(config: &[u8], layers: &[&[u8]]) -> Vec<u8> {
-    let layers: Vec<String> = layers
-        .iter()
-        .map(|b| layer("application/vnd.ollama.image.model", b))
-        .collect();
-    format!(
-        r#"{{"schemaVersion":2,"mediaType":"{DOCKER}","config":{},"layers":[{}]}}"#,
-        layer(CONFIG, config),
-        layers.join(",")
-    )
-    .into_bytes()
-}
+use crate::testing::manifest;
 
 struct Store {
     src: MemSource,

@@ -8,11 +8,11 @@ use crate::archive::{choose, read_manifests, ArchiveWriter, Choice, PackPlan, Wr
 use crate::digest::Digest;
 use crate::source::{MemSource, StoreSource};
 use crate::store::scan_store;
+pub use crate::testing::manifest;
 use crate::testing::random_chunks;
 use pollster::block_on;
 use std::io::Write;
 
-pub const DOCKER: &str = "application/vnd.docker.distribution.manifest.v2+json";
 pub const LONG_TAG: &str =
     "tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt";
 
@@ -20,27 +20,6 @@ pub fn noise(len: usize, seed: u32) -> Vec<u8> {
     (0..len as u32)
         .map(|i| (i.wrapping_add(seed).wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect()
-}
-
-pub fn layer(media: &str, bytes: &[u8]) -> String {
-    format!(
-        r#"{{"mediaType":"{media}","digest":"{}","size":{}}}"#,
-        Digest::of(bytes),
-        bytes.len()
-    )
-}
-
-pub fn manifest(config: &[u8], layers: &[&[u8]]) -> Vec<u8> {
-    let layers: Vec<String> = layers
-        .iter()
-        .map(|b| layer("application/vnd.ollama.image.model", b))
-        .collect();
-    format!(
-        r#"{{"schemaVersion":2,"mediaType":"{DOCKER}","config":{},"layers":[{}]}}"#,
-        layer("application/vnd.docker.container.image.v1+json", config),
-        layers.join(",")
-    )
-    .into_bytes()
 }
 
 /// The models of the test store: (path under manifests/, manifest, blobs).
