@@ -1,4 +1,4 @@
-// What the app's workers (verify-worker.js, pull-worker.js) share: progress
+// What the app's workers (verify-worker.js, pull-worker.js, pull-writer.js) share: progress
 // messages throttled for the page, and errors as text the page can classify.
 
 // A progress callback for blob `id`: posts { id, type: 'progress', bytes }

@@ -68,6 +68,10 @@ extern "C" {
     pub fn message(this: &FromWorker) -> Option<String>;
     #[wasm_bindgen(method, getter)]
     pub fn data(this: &FromWorker) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    pub fn offset(this: &FromWorker) -> Option<f64>;
+    #[wasm_bindgen(method, getter)]
+    pub fn len(this: &FromWorker) -> Option<f64>;
 
     /// What `hashFile` resolves to: `{ hex, bytes, via }`.
     #[wasm_bindgen(extends = Object)]

@@ -6,7 +6,7 @@
 //! write also goes to the pull's [`StreamHashers`], which hash the blob
 //! while it downloads.
 //!
-//! In OPFS the blob's pull worker writes the partial file through a sync
+//! In OPFS the pull's writer worker writes the partial file through a sync
 //! access handle (bytes are in the file once written); elsewhere (a picked
 //! folder) the page writes through a [`PageWritable`], whose bytes the
 //! browser commits at its checkpoints and when it is closed. Either way
@@ -35,7 +35,7 @@ use web_sys::{File, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemG
 enum Partial {
     /// The page writes through a writable stream.
     Writable(PageWritable),
-    /// The blob's pull worker writes through a sync access handle.
+    /// The pull's writer worker writes through a sync access handle.
     Worker,
 }
 
@@ -225,7 +225,12 @@ impl PullFiles {
             }
             Some(Partial::Worker) => {
                 let write = self.hashers.write(digest, position, &moved, len);
-                return Box::pin(async move { write.await.map_err(WebError::from_text) });
+                let (hashers, digest) = (self.hashers.clone(), digest.clone());
+                return Box::pin(async move {
+                    write.await.map_err(WebError::from_text)?;
+                    hashers.room(&digest).await;
+                    Ok(())
+                });
             }
             Some(Partial::Writable(writable)) => writable,
         };
@@ -241,7 +246,7 @@ impl PullFiles {
     }
 
     /// Saves a part record once the bytes it claims are in the file: at
-    /// once where the pull worker writes the file (its bytes are there as
+    /// once where the writer worker writes the file (its bytes are there as
     /// soon as they are reported written), else at the writable's next
     /// checkpoint or close (the browser commits its bytes then).
     pub async fn save_part(&self, digest: &Digest, record: PartRecord) -> Result<(), WebError> {

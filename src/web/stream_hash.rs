@@ -1,16 +1,21 @@
 //! Hashing blobs while a pull downloads them, and in OPFS writing them too.
 //! In: per blob, `begin` when its partial file opens, perhaps `open_sync`
-//! (the worker writes the file through a sync access handle: OPFS only),
-//! each chunk — to `write` there, or once the page wrote it, as a `chunk`
-//! (its bytes move to the worker) — then `finish` with the complete file,
-//! or `forget` when the file is discarded. Out: the blob's digest and size,
-//! or why not, on the callback.
+//! (the writer worker writes the file through a sync access handle: OPFS
+//! only), each chunk — to `write` there, or once the page wrote it, as a
+//! `chunk` (its bytes move to the worker) — then `finish` with the complete
+//! file, or `forget` when the file is discarded. Out: the blob's digest and
+//! size, or why not, on the callback.
 //!
 //! Pull workers ([`WORKER_SCRIPT`], [`super::hash_worker::StreamVerifier`])
 //! hash in file order what arrives in order, hold a bounded amount that
 //! arrives ahead, and read back from the file only what the chunks did not
 //! cover. [`StreamHashers::room`] holds a writer back while its worker is
 //! behind, so memory stays bounded when the network outruns the hash.
+//!
+//! The writer worker ([`WRITER_SCRIPT`]) only writes, and hands each
+//! written buffer back to be passed on to the blob's hashing worker: the
+//! copy into the file and the hash run on two cores at once instead of one
+//! after the other on one.
 
 use super::js::WebError;
 use super::messages::{FromWorker, ToWorker};
@@ -29,6 +34,8 @@ use web_sys::{File, FileSystemFileHandle, MessageEvent, Worker, WorkerOptions, W
 /// The worker script, next to index.html in `dist/`; it loads the registry
 /// module.
 pub const WORKER_SCRIPT: &str = "pull-worker.js";
+/// The writer worker's script (no WASM), next to index.html in `dist/`.
+pub const WRITER_SCRIPT: &str = "pull-writer.js";
 
 /// Bytes a worker may hold of chunks that arrived ahead of the in-order
 /// prefix (parallel parts): about the parts in flight, at the browser's
@@ -43,9 +50,20 @@ const SPARE_BUFFERS: usize = 8;
 /// Called with a blob's digest and what its file hashed to (digest, bytes).
 pub type OnHashed = Rc<dyn Fn(Digest, Result<(Digest, u64), String>)>;
 
+/// Which worker a message goes to or came from.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    /// A hashing worker, by index.
+    Hasher(usize),
+    /// The writer worker.
+    Writer,
+}
+
 struct Inner {
     size: usize,
     workers: Vec<Worker>,
+    /// Writes the partial files in OPFS; started on the first `open_sync`.
+    writer: Option<Worker>,
     /// Per worker: bytes posted and not yet taken.
     behind: Vec<u64>,
     /// Blob → (worker, stream id), from `begin` until `finish`/`forget`.
@@ -76,6 +94,7 @@ impl StreamHashers {
             inner: Rc::new(RefCell::new(Inner {
                 size: size.max(1),
                 workers: Vec::new(),
+                writer: None,
                 behind: Vec::new(),
                 streams: HashMap::new(),
                 waiting: HashMap::new(),
@@ -104,40 +123,60 @@ impl StreamHashers {
             (index, id, index >= inner.workers.len())
         };
         if spawn {
-            self.spawn().map_err(|e| self.fail(e))?;
+            let worker = self
+                .start(WORKER_SCRIPT, Target::Hasher(index))
+                .map_err(|e| self.fail(e))?;
+            let mut inner = self.inner.borrow_mut();
+            inner.workers.push(worker);
+            inner.behind.push(0);
         }
         Ok((index, id))
     }
 
-    fn spawn(&self) -> Result<(), String> {
-        let options = WorkerOptions::new();
-        options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options(WORKER_SCRIPT, &options)
-            .map_err(|e| super::js::WebError::from_js(&e).to_string())?;
-        let index = self.inner.borrow().workers.len();
-        let this = self.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            this.on_message(index, &e.data())
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        let this = self.clone();
-        let on_error = Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| {
-            this.fail(
-                "a hashing worker stopped (is pull-worker.js served next to the app?)".into(),
-            );
-        });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        let mut inner = self.inner.borrow_mut();
-        inner.workers.push(worker);
-        inner.behind.push(0);
-        inner.handlers.extend([on_message, on_error]);
+    /// The writer worker, started if need be.
+    fn writer(&self) -> Result<(), String> {
+        if self.inner.borrow().writer.is_some() {
+            return Ok(());
+        }
+        let worker = self
+            .start(WRITER_SCRIPT, Target::Writer)
+            .map_err(|e| self.fail(e))?;
+        self.inner.borrow_mut().writer = Some(worker);
         Ok(())
     }
 
-    fn post(&self, index: usize, m: &ToWorker, transfer: Option<&JsValue>) {
+    /// Starts `script` in a worker whose messages come as from `target`.
+    fn start(&self, script: &str, target: Target) -> Result<Worker, String> {
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options(script, &options)
+            .map_err(|e| super::js::WebError::from_js(&e).to_string())?;
+        let this = self.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            this.on_message(target, &e.data())
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let this = self.clone();
+        let why = format!("a pull worker stopped (is {script} served next to the app?)");
+        let on_error = Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| {
+            this.fail(why.clone());
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        self.inner
+            .borrow_mut()
+            .handlers
+            .extend([on_message, on_error]);
+        Ok(worker)
+    }
+
+    fn post(&self, target: Target, m: &ToWorker, transfer: Option<&JsValue>) {
         let posted = {
             let inner = self.inner.borrow();
-            let Some(worker) = inner.workers.get(index) else {
+            let worker = match target {
+                Target::Hasher(index) => inner.workers.get(index),
+                Target::Writer => inner.writer.as_ref(),
+            };
+            let Some(worker) = worker else {
                 return;
             };
             match transfer {
@@ -162,14 +201,14 @@ impl StreamHashers {
     /// The partial file of `digest` was opened: its chunks follow.
     pub fn begin(&self, digest: &Digest) {
         if let Some((index, id)) = self.inner.borrow_mut().streams.remove(digest) {
-            self.post(index, &ToWorker::to(id, "drop"), None);
+            self.post(Target::Hasher(index), &ToWorker::to(id, "drop"), None);
         }
         let Ok((index, id)) = self.assign() else {
             return;
         };
         let m = ToWorker::to(id, "stream");
         m.set_budget(HELD_BUDGET as f64);
-        self.post(index, &m, None);
+        self.post(Target::Hasher(index), &m, None);
         self.inner
             .borrow_mut()
             .streams
@@ -183,15 +222,20 @@ impl StreamHashers {
         let Some((index, id)) = self.inner.borrow().streams.get(digest).copied() else {
             return;
         };
+        self.post_chunk(index, id, offset, buffer.buffer().into(), len);
+    }
+
+    /// `len` bytes of `data` (an ArrayBuffer, moved) to stream `id` on
+    /// hashing worker `index`.
+    fn post_chunk(&self, index: usize, id: u32, offset: u64, data: JsValue, len: u32) {
         let m = ToWorker::to(id, "chunk");
         m.set_offset(offset as f64);
         m.set_len(len);
-        let data: JsValue = buffer.buffer().into();
         m.set_data(&data);
         if let Some(behind) = self.inner.borrow_mut().behind.get_mut(index) {
             *behind += u64::from(len);
         }
-        self.post(index, &m, Some(&data));
+        self.post(Target::Hasher(index), &m, Some(&data));
     }
 
     /// Waits while the worker hashing `digest` is far behind.
@@ -231,24 +275,33 @@ impl StreamHashers {
         m.set_file(file);
         m.set_handle(handle);
         self.inner.borrow_mut().waiting.insert(id, digest.clone());
-        self.post(index, &m, None);
+        self.post(Target::Hasher(index), &m, None);
     }
 
     /// The partial file of `digest` is going (discarded, or opened afresh):
-    /// the worker closes it and forgets the stream.
+    /// the writer closes it, the hashing worker forgets the stream.
     pub async fn forget(&self, digest: &Digest) -> Result<(), String> {
         let started = self.inner.borrow_mut().streams.remove(digest);
-        match started {
-            Some((index, id)) => self.call(index, ToWorker::to(id, "drop"), None).await,
-            None => Ok(()),
-        }
+        let Some((index, id)) = started else {
+            return Ok(());
+        };
+        let hasher = self.call(Target::Hasher(index), ToWorker::to(id, "drop"), None);
+        let writer = self.inner.borrow().writer.is_some();
+        let closed = match writer {
+            true => {
+                self.call(Target::Writer, ToWorker::to(id, "drop"), None)
+                    .await
+            }
+            false => Ok(()),
+        };
+        hasher.await.and(closed)
     }
 
     /// Sends `m` with a sequence number now; the future resolves with the
     /// worker's ack.
     fn call(
         &self,
-        index: usize,
+        target: Target,
         m: ToWorker,
         transfer: Option<&JsValue>,
     ) -> impl Future<Output = Result<(), String>> + 'static {
@@ -267,7 +320,7 @@ impl StreamHashers {
             }
         };
         if failed.is_none() {
-            self.post(index, &m, transfer);
+            self.post(target, &m, transfer);
         }
         async move {
             match failed {
@@ -288,8 +341,8 @@ impl StreamHashers {
             .ok_or_else(|| format!("{digest}: no stream"))
     }
 
-    /// Asks the worker to open `digest`'s partial file (`handle`, in
-    /// OPFS: sync access handles are OPFS-only) for its own writes, at
+    /// Asks the writer worker to open `digest`'s partial file (`handle`, in
+    /// OPFS: sync access handles are OPFS-only) for its writes, at
     /// `size` bytes. `Ok(false)` where this browser cannot (the page writes
     /// then); an error when the file could not be opened or sized (a full
     /// disk, the file in use by another tab).
@@ -299,13 +352,18 @@ impl StreamHashers {
         handle: &FileSystemFileHandle,
         size: u64,
     ) -> Result<bool, WebError> {
-        let Ok((index, id)) = self.stream(digest) else {
+        let Ok((_, id)) = self.stream(digest) else {
             return Ok(false);
         };
+        self.writer().map_err(WebError::Other)?;
         let m = ToWorker::to(id, "open");
         m.set_handle(handle);
         m.set_size(&JsValue::from_f64(size as f64));
-        match self.call(index, m, None).await.map_err(WebError::from_text) {
+        match self
+            .call(Target::Writer, m, None)
+            .await
+            .map_err(WebError::from_text)
+        {
             Ok(()) => Ok(true),
             Err(WebError::Unsupported(_)) => Ok(false),
             Err(e) => Err(e),
@@ -313,8 +371,9 @@ impl StreamHashers {
     }
 
     /// Writes `len` bytes of `buffer` at `offset` of `digest`'s partial
-    /// file opened with `open_sync`, and hashes them. The buffer's memory
-    /// moves to the worker now; the future resolves once it is written.
+    /// file opened with `open_sync`; once written they go on to its hashing
+    /// worker. The buffer's memory moves to the writer now; the future
+    /// resolves once it is written (wait for [`Self::room`] after it).
     pub fn write(
         &self,
         digest: &Digest,
@@ -322,13 +381,13 @@ impl StreamHashers {
         buffer: &Uint8Array,
         len: u32,
     ) -> impl Future<Output = Result<(), String>> + 'static {
-        let call = self.stream(digest).map(|(index, id)| {
+        let call = self.stream(digest).map(|(_, id)| {
             let m = ToWorker::to(id, "write");
             m.set_offset(offset as f64);
             m.set_len(len);
             let data: JsValue = buffer.buffer().into();
             m.set_data(&data);
-            self.call(index, m, Some(&data))
+            self.call(Target::Writer, m, Some(&data))
         });
         async move { call?.await }
     }
@@ -336,7 +395,10 @@ impl StreamHashers {
     /// Flushes and closes `digest`'s partial file opened with `open_sync`.
     pub async fn close_sync(&self, digest: &Digest) -> Result<(), String> {
         match self.stream(digest) {
-            Ok((index, id)) => self.call(index, ToWorker::to(id, "close"), None).await,
+            Ok((_, id)) => {
+                self.call(Target::Writer, ToWorker::to(id, "close"), None)
+                    .await
+            }
             Err(_) => Ok(()),
         }
     }
@@ -348,7 +410,7 @@ impl StreamHashers {
         }
     }
 
-    fn on_message(&self, index: usize, data: &JsValue) {
+    fn on_message(&self, from: Target, data: &JsValue) {
         let reply = FromWorker::of(data.clone());
         let id = reply.id().map_or(u32::MAX, |id| id as u32);
         let bytes = reply.bytes().unwrap_or(0.0) as u64;
@@ -377,7 +439,17 @@ impl StreamHashers {
                 }
                 return;
             }
+            Some("written") if from == Target::Writer => {
+                // On to the stream's hashing worker (`assign`'s choice).
+                let index = id as usize % self.inner.borrow().size;
+                let offset = reply.offset().unwrap_or(0.0) as u64;
+                let len = reply.len().unwrap_or(0.0) as u32;
+                return self.post_chunk(index, id, offset, reply.data(), len);
+            }
             Some("took") => {
+                let Target::Hasher(index) = from else {
+                    return;
+                };
                 if let Some(behind) = self.inner.borrow_mut().behind.get_mut(index) {
                     *behind = behind.saturating_sub(bytes);
                 }
@@ -409,7 +481,7 @@ impl StreamHashers {
             if inner.failed.is_none() {
                 inner.failed = Some(why.clone());
             }
-            for worker in &inner.workers {
+            for worker in inner.workers.iter().chain(&inner.writer) {
                 worker.terminate();
             }
             inner.streams.clear();
@@ -430,7 +502,7 @@ impl StreamHashers {
         inner.waiting.clear();
         inner.streams.clear();
         inner.calls.clear();
-        for worker in &inner.workers {
+        for worker in inner.workers.iter().chain(&inner.writer) {
             worker.terminate();
         }
         drop(inner);
