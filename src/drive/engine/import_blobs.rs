@@ -6,6 +6,12 @@
 //! wrong size waits for the manifests: [`Import::settle`]); the verified
 //! manifests; or why it stopped, after which [`Import::undo`] removes
 //! every file it made. Cancel is seen within 64 KiB of input.
+//!
+//! A verified blob's close and rename run while the next blob is written
+//! (up to [`FINISHING`] at once): in a folder on disk Chromium reads each
+//! closed file back to hash it, and again on the rename to its final name
+//! (a name without an extension), each as long as writing it took. Every
+//! one is done before the manifests are planned.
 
 use super::archive::PROGRESS_EVERY_MS;
 use crate::core::archive::read::{
@@ -18,8 +24,27 @@ use crate::web::archive_input::ArchiveInput;
 use crate::web::file_chunks::CHUNK;
 use crate::web::js::now_ms;
 use crate::web::store_writer::{self, ClosedBlob, TempBlob};
-use std::collections::{BTreeMap, BTreeSet};
+use futures_channel::oneshot;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use wasm_bindgen_futures::spawn_local;
 use web_sys::FileSystemDirectoryHandle;
+
+/// Verified blobs being closed and renamed while the import goes on.
+const FINISHING: usize = 2;
+
+/// Where a verified blob's close (and rename) left it.
+enum Finished {
+    /// Under its final name.
+    Named,
+    /// Closed under its temporary name: a repair, for [`Import::settle`].
+    Closed(ClosedBlob),
+}
+
+/// A verified blob's close and rename, running on their own.
+struct Finishing {
+    digest: Digest,
+    done: oneshot::Receiver<Result<Finished, String>>,
+}
 
 /// Input handed to the reader per call: bounds what one call can inflate,
 /// and how long Cancel waits.
@@ -53,6 +78,8 @@ pub struct Import {
     /// replace those only when the manifests are written.
     repairs: Vec<(ClosedBlob, Digest)>,
     current: Option<(TempBlob, Digest)>,
+    /// Verified blobs still being closed and renamed, oldest first.
+    finishing: VecDeque<Finishing>,
     /// Blob bytes not yet written: writes go out 4 MiB at a time.
     pending: Vec<u8>,
     verifier: ArchiveVerifier,
@@ -74,6 +101,7 @@ impl Import {
             repaired: 0,
             repairs: Vec::new(),
             current: None,
+            finishing: VecDeque::new(),
             pending: Vec::with_capacity(CHUNK),
             verifier: ArchiveVerifier::new(),
             committed: false,
@@ -120,17 +148,56 @@ impl Import {
             let _ = blob.discard().await;
             return Ok(());
         }
-        let closed = blob.close().await.map_err(text)?;
-        if self.present.contains_key(&digest) {
-            self.repairs.push((closed, digest));
-        } else {
-            closed
-                .commit(&digest.blob_file_name())
-                .await
-                .map_err(text)?;
-            self.written.push(digest);
+        // A repair keeps its temporary name until the manifests.
+        let name = (!self.present.contains_key(&digest)).then(|| digest.blob_file_name());
+        let (tx, done) = oneshot::channel();
+        spawn_local(async move {
+            let finished = match blob.close().await {
+                Err(e) => Err(e.to_string()),
+                Ok(closed) => match name {
+                    None => Ok(Finished::Closed(closed)),
+                    Some(name) => closed
+                        .commit(&name)
+                        .await
+                        .map(|()| Finished::Named)
+                        .map_err(|e| e.to_string()),
+                },
+            };
+            let _ = tx.send(finished);
+        });
+        self.finishing.push_back(Finishing { digest, done });
+        while self.finishing.len() > FINISHING {
+            self.finish_oldest().await?;
         }
         Ok(())
+    }
+
+    /// Waits for the oldest blob being finished and records where it is.
+    async fn finish_oldest(&mut self) -> Result<(), Stop> {
+        let Some(Finishing { digest, done }) = self.finishing.pop_front() else {
+            return Ok(());
+        };
+        let finished = done
+            .await
+            .unwrap_or_else(|_| Err("the browser stopped closing the file".into()));
+        match finished.map_err(|e| Stop::Failed(format!("{}: {e}", digest.blob_file_name())))? {
+            Finished::Named => self.written.push(digest),
+            Finished::Closed(closed) => self.repairs.push((closed, digest)),
+        }
+        Ok(())
+    }
+
+    /// Waits until every verified blob is closed and renamed; the first
+    /// failure after all of them ended.
+    pub async fn finish_all(&mut self) -> Result<(), Stop> {
+        let mut first = Ok(());
+        while !self.finishing.is_empty() {
+            let result = self.finish_oldest().await;
+            if first.is_ok() {
+                first = result;
+            }
+        }
+        first
     }
 
     async fn flush(&mut self) -> Result<(), Stop> {
@@ -151,6 +218,8 @@ impl Import {
             return (0, Vec::new());
         }
         let mut results: Vec<Result<(), String>> = Vec::new();
+        // What was still being closed and renamed is found where it ended.
+        let _ = self.finish_all().await;
         if let Some((blob, _)) = self.current.take() {
             results.push(blob.discard().await);
         }
@@ -238,6 +307,7 @@ pub async fn stream_blobs(
     for event in tail {
         import.event(event).await?;
     }
+    import.finish_all().await?;
     let verifier = std::mem::take(&mut import.verifier);
     let (report, manifests) = verifier.finish(None);
     if report.layout.needs_name() && !choices.names_placeholder() {
