@@ -19,7 +19,7 @@ import { openApp, openFolder, ROOT } from '../tests/e2e/harness.mjs';
 import { watchChromium } from './cpu.mjs';
 
 const MiB = 1 << 20;
-const runs = Math.max(1, Number(process.env.BENCH_RUNS || 3));
+const runs = Math.max(1, Number(process.env.BENCH_RUNS || 5));
 const nativeBin = process.env.BENCH_NATIVE_BIN;
 const out = process.env.BENCH_OUT || path.join(ROOT, 'bench/out');
 const rows = [];
