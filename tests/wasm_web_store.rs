@@ -17,6 +17,14 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// What `promise` resolves to, as `T` (the test fails on a rejection).
+async fn resolved<T: From<wasm_bindgen::JsValue>>(promise: js_sys::Promise) -> T {
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .unwrap()
+        .into()
+}
+
 #[wasm_bindgen_test]
 async fn opfs_store_scans_like_the_files_say() {
     let files = demo_store();
@@ -122,16 +130,8 @@ async fn a_file_or_folder_in_the_origin_private_file_system_is_known_as_one() {
     let dir = opfs::write_tree("wasm-test-contains", &[("a/b".into(), b"x".to_vec())])
         .await
         .expect("write OPFS");
-    let sub: web_sys::FileSystemDirectoryHandle =
-        wasm_bindgen_futures::JsFuture::from(dir.get_directory_handle("a"))
-            .await
-            .unwrap()
-            .into();
-    let file: web_sys::FileSystemFileHandle =
-        wasm_bindgen_futures::JsFuture::from(sub.get_file_handle("b"))
-            .await
-            .unwrap()
-            .into();
+    let sub: web_sys::FileSystemDirectoryHandle = resolved(dir.get_directory_handle("a")).await;
+    let file: web_sys::FileSystemFileHandle = resolved(sub.get_file_handle("b")).await;
     assert!(opfs::contains(&file).await);
     assert!(
         opfs::contains(&sub).await,
@@ -141,9 +141,8 @@ async fn a_file_or_folder_in_the_origin_private_file_system_is_known_as_one() {
 
 /// The partial file as the browser has it committed: its bytes.
 async fn committed_bytes(handle: &web_sys::FileSystemFileHandle) -> Vec<u8> {
-    use wasm_bindgen_futures::JsFuture;
-    let file: web_sys::File = JsFuture::from(handle.get_file()).await.unwrap().into();
-    let buffer = JsFuture::from(file.array_buffer()).await.unwrap();
+    let file: web_sys::File = resolved(handle.get_file()).await;
+    let buffer: wasm_bindgen::JsValue = resolved(file.array_buffer()).await;
     js_sys::Uint8Array::new(&buffer).to_vec()
 }
 
@@ -154,11 +153,7 @@ async fn a_page_writable_commits_at_each_checkpoint_and_writes_during_one_land_a
     let dir = opfs::write_tree("wasm-test-writable", &[("partial".into(), vec![9; 50])])
         .await
         .expect("write OPFS");
-    let handle: web_sys::FileSystemFileHandle =
-        wasm_bindgen_futures::JsFuture::from(dir.get_file_handle("partial"))
-            .await
-            .unwrap()
-            .into();
+    let handle: web_sys::FileSystemFileHandle = resolved(dir.get_file_handle("partial")).await;
     let bytes = |fill: u8, len: usize| js_sys::Uint8Array::from(&vec![fill; len][..]);
 
     // A fresh start: nothing of the old file is kept, nothing is committed
@@ -270,16 +265,8 @@ async fn a_write_pipe_lands_every_write_with_its_own_bytes_while_the_caller_reus
     let dir = opfs::write_tree("wasm-test-pipe", &[("out".into(), Vec::new())])
         .await
         .expect("write OPFS");
-    let handle: web_sys::FileSystemFileHandle =
-        wasm_bindgen_futures::JsFuture::from(dir.get_file_handle("out"))
-            .await
-            .unwrap()
-            .into();
-    let writable: web_sys::FileSystemWritableFileStream =
-        wasm_bindgen_futures::JsFuture::from(handle.create_writable())
-            .await
-            .unwrap()
-            .into();
+    let handle: web_sys::FileSystemFileHandle = resolved(dir.get_file_handle("out")).await;
+    let writable: web_sys::FileSystemWritableFileStream = resolved(handle.create_writable()).await;
     let mut pipe = WritePipe::default();
     // One buffer of the caller's, refilled after each call returns, in
     // sizes that grow and shrink (each turn's buffer is regrown). Chromium
@@ -297,9 +284,7 @@ async fn a_write_pipe_lands_every_write_with_its_own_bytes_while_the_caller_reus
         chunk.fill(0xEE); // what the caller does next must not reach the file
     }
     pipe.settle().await.unwrap();
-    wasm_bindgen_futures::JsFuture::from(writable.close())
-        .await
-        .unwrap();
+    let _: wasm_bindgen::JsValue = resolved(writable.close()).await;
     assert!(
         committed_bytes(&handle).await == want,
         "the file is not the bytes written, in order"

@@ -201,6 +201,12 @@ impl PullFiles {
         Ok(())
     }
 
+    /// A [`WRITE_BUFFER`]-byte buffer to read into: one a worker gave
+    /// back, or a new one.
+    pub fn write_buffer(&self) -> Uint8Array {
+        self.hashers.buffer(WRITE_BUFFER)
+    }
+
     /// Writes the first `len` bytes of `buffer` at `position` of the blob's
     /// open partial file and hands them to its hasher. The bytes move on:
     /// `buffer` is replaced by a fresh one of [`WRITE_BUFFER`] bytes. The
@@ -213,7 +219,7 @@ impl PullFiles {
         buffer: &mut Uint8Array,
         len: u32,
     ) -> LocalBoxFuture<'static, Result<(), WebError>> {
-        let moved = std::mem::replace(buffer, self.hashers.buffer(WRITE_BUFFER));
+        let moved = std::mem::replace(buffer, self.write_buffer());
         let partial = self.open.borrow().get(digest).cloned();
         let writable = match partial.as_deref() {
             None => {

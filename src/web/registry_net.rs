@@ -287,8 +287,8 @@ impl Shared {
                 Err(e) => {
                     // The buffer went with the read, and the bytes gathered
                     // in it: the retry fetches them again. Keep what was
-                    // written: the retry starts after it.
-                    writer.buffer = Uint8Array::new_with_length(WRITE_BUFFER);
+                    // written: the retry starts after it. Nothing is
+                    // gathered now, so no buffer is needed for it.
                     writer.fill = 0;
                     writer.finish().await?;
                     return Err(e);
@@ -341,7 +341,7 @@ impl<'a> BodyWriter<'a> {
             id,
             files,
             digest,
-            buffer: Uint8Array::new_with_length(WRITE_BUFFER),
+            buffer: files.write_buffer(),
             fill: 0,
             position: offset,
             in_flight: VecDeque::new(),

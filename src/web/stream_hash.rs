@@ -287,12 +287,11 @@ impl StreamHashers {
         };
         let hasher = self.call(Target::Hasher(index), ToWorker::to(id, "drop"), None);
         let writer = self.inner.borrow().writer.is_some();
-        let closed = match writer {
-            true => {
-                self.call(Target::Writer, ToWorker::to(id, "drop"), None)
-                    .await
-            }
-            false => Ok(()),
+        let closed = if writer {
+            self.call(Target::Writer, ToWorker::to(id, "drop"), None)
+                .await
+        } else {
+            Ok(())
         };
         hasher.await.and(closed)
     }
